@@ -1,0 +1,2 @@
+export { MemoryEventLog } from './event-log.js';
+export { MemorySnapshotStore } from './snapshot-store.js';

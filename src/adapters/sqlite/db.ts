@@ -1,0 +1,76 @@
+/**
+ * Opens the embedded store's SQLite file and brings each component's schema
+ * up to date. Every component (event log, auth, webhooks, history…) owns a
+ * list of migrations and its own version in `schema_versions`, so components
+ * evolve independently; a file written by a newer agentview is refused.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SqliteDatabase = Database.Database;
+
+/** Format of the data directory as a whole; bump on incompatible layout changes. */
+export const DATA_FORMAT_VERSION = 1;
+
+export interface Migration {
+  /** Target version; migrations of a component run in ascending order. */
+  version: number;
+  up: (db: SqliteDatabase) => void;
+}
+
+export class DataFormatError extends Error {
+  override name = 'DataFormatError';
+}
+
+export interface OpenOptions {
+  /** `full` survives power loss; `normal` survives process crashes (kill -9). */
+  synchronous?: 'full' | 'normal';
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (
+    component TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  ) WITHOUT ROWID`);
+  const format = db.prepare(`SELECT version FROM schema_versions WHERE component = 'data'`).get() as
+    | { version: number }
+    | undefined;
+  if (format && format.version > DATA_FORMAT_VERSION) {
+    db.close();
+    throw new DataFormatError(
+      `data file ${file} has format version ${format.version}, newer than this agentview supports (${DATA_FORMAT_VERSION}); upgrade agentview or use another AGENTVIEW_DATA_DIR`,
+    );
+  }
+  if (!format) db.prepare(`INSERT INTO schema_versions (component, version) VALUES ('data', ?)`).run(DATA_FORMAT_VERSION);
+  return db;
+}
+
+/** Runs a component's pending migrations, each in its own transaction. */
+export function migrate(db: SqliteDatabase, component: string, migrations: readonly Migration[]): void {
+  const row = db.prepare(`SELECT version FROM schema_versions WHERE component = ?`).get(component) as
+    | { version: number }
+    | undefined;
+  const current = row?.version ?? 0;
+  const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > latest) {
+    throw new DataFormatError(
+      `schema of ${component} is at version ${current}, newer than this agentview supports (${latest}); upgrade agentview`,
+    );
+  }
+  const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  for (const m of pending) {
+    db.transaction(() => {
+      m.up(db);
+      db.prepare(
+        `INSERT INTO schema_versions (component, version) VALUES (?, ?)
+         ON CONFLICT(component) DO UPDATE SET version = excluded.version`,
+      ).run(component, m.version);
+    })();
+  }
+}

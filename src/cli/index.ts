@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * `agentview` command line. Each command lives in ./commands/<name>.ts and
+ * registers itself on the program here.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../server.js';
+import { registerServe } from './commands/serve.js';
+import { registerSimulate } from './commands/simulate.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('agentview')
+    .description('Real-time agent state for messaging contact centers')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerServe(program);
+  registerSimulate(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`agentview: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });

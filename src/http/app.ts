@@ -1,0 +1,53 @@
+/**
+ * Builds the Fastify application (never listens: see server.ts). Public
+ * routes declare no scope; protected ones declare the scope they need.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { registerAuth } from './plugins/auth.js';
+import type { AppDeps } from './deps.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { validatorCompiler } from './validation.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { agentViewRoutes } from './routes/agent-view.js';
+
+export type { AppDeps } from './deps.js';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'agentview',
+        description:
+          "Real-time agent state for messaging contact centers. The read API is wire-compatible with LivePerson's Agent Metrics API.",
+        version: deps.version ?? '0.0.0',
+      },
+      servers: [{ url: deps.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  registerAuth(app, deps.authenticators);
+  healthRoutes(app, deps);
+  ingestRoutes(app, deps);
+  agentViewRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * pino logger with the redactions every agentview process needs: credentials
+ * never reach the logs, whether in headers, bodies or query strings.
+ */
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+const SECRET_PARAM = /(oauth_[a-z_]*|token|password|secret|signature|bearer|csrf|key)/i;
+
+/** Replaces values of credential-like query parameters with [REDACTED]. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const k = eq < 0 ? kv : kv.slice(0, eq);
+      let name = k;
+      try {
+        name = decodeURIComponent(k);
+      } catch {
+        // keep the raw name
+      }
+      return eq >= 0 && SECRET_PARAM.test(name) ? `${k}=[REDACTED]` : kv;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'headers.authorization',
+  '*.password',
+  '*.secret',
+  '*.appSecret',
+  '*.tokenSecret',
+  '*.token',
+  '*.bearer',
+  '*.csrf',
+  'password',
+  'secret',
+  'token',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url === undefined ? undefined : redactUrl(req.url),
+          id: req.id,
+          remoteAddress: req.ip,
+        }),
+        err: pino.stdSerializers.err,
+      },
+    },
+    destination,
+  );
+}

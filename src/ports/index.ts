@@ -1,0 +1,3 @@
+export type * from './event-log.js';
+export type * from './snapshot-store.js';
+export * from './clock.js';
