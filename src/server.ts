@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { Engine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
+import { minSeqConsistency } from './http/consistency.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
@@ -47,7 +48,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config);
+  const stores = openStores(config, { logger });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
@@ -63,6 +64,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    awaitConsistency: minSeqConsistency(engine),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

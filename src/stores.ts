@@ -7,24 +7,47 @@ import type { Config } from './config/index.js';
 import type { EventLog, SnapshotStore } from './ports/index.js';
 import { MemoryEventLog, MemorySnapshotStore } from './adapters/memory/index.js';
 import { openDatabase, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
+import {
+  JetStreamEventLog,
+  JetStreamSnapshotStore,
+  NatsConnection,
+  type AdapterLogger,
+} from './adapters/jetstream/index.js';
 
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
+  /** The shared NATS connection in cluster mode (other components keep their state in JetStream KV). */
+  nats: NatsConnection | undefined;
   close(): Promise<void>;
+}
+
+export interface OpenStoresOptions {
+  logger?: AdapterLogger;
+}
+
+/** Names of everything agentview keeps in NATS, derived from `AGENTVIEW_NATS_NAMESPACE`. */
+export function natsNames(namespace: string) {
+  return {
+    stream: `${namespace}_events`,
+    subjectPrefix: `${namespace}.events`,
+    snapshotBucket: `${namespace}_snapshots`,
+    /** Prefix for the key-value buckets of other components (`<prefix>_auth`, …). */
+    bucketPrefix: namespace,
+  };
 }
 
 export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config): Stores {
+export function openStores(config: Config, options: OpenStoresOptions = {}): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
-      return { log, snapshots: new MemorySnapshotStore(), db: undefined, close: () => log.close() };
+      return { log, snapshots: new MemorySnapshotStore(), db: undefined, nats: undefined, close: () => log.close() };
     }
     case 'sqlite': {
       const db = openDatabase(dataFile(config), { synchronous: config.sqliteSynchronous });
@@ -33,13 +56,35 @@ export function openStores(config: Config): Stores {
         log,
         snapshots: new SqliteSnapshotStore(db),
         db,
+        nats: undefined,
         close: async () => {
           await log.close();
           db.close();
         },
       };
     }
-    case 'jetstream':
-      throw new Error('AGENTVIEW_STORE=jetstream is not available in this build');
+    case 'jetstream': {
+      // Connects lazily and retries: the server starts (and answers /readyz 503)
+      // while NATS or its JetStream leaders are not there yet.
+      const names = natsNames(config.natsNamespace);
+      const nats = new NatsConnection(config.natsUrls, { name: `agentview ${config.publicUrl}`, ...(options.logger ? { logger: options.logger } : {}) });
+      const log = new JetStreamEventLog(nats, {
+        stream: names.stream,
+        subjectPrefix: names.subjectPrefix,
+        replicas: config.natsReplicas,
+        retentionMs: config.retentionDays * 86_400_000,
+      });
+      const snapshots = new JetStreamSnapshotStore(nats, log, { bucket: names.snapshotBucket, replicas: config.natsReplicas, view: 'all' });
+      return {
+        log,
+        snapshots,
+        db: undefined,
+        nats,
+        close: async () => {
+          await log.close();
+          await nats.close();
+        },
+      };
+    }
   }
 }

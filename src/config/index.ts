@@ -15,6 +15,8 @@ export interface Config {
   sqliteSynchronous: 'full' | 'normal';
   natsUrls: string[];
   natsReplicas: number;
+  /** Prefix of the stream, subjects and buckets in NATS (several deployments can share one NATS). */
+  natsNamespace: string;
   adminToken: string | undefined;
   /** True when the admin token was generated at start (demo mode). */
   adminTokenGenerated: boolean;
@@ -98,6 +100,10 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
       problems.push(`AGENTVIEW_NATS_URL: ${JSON.stringify(u)} is not nats://host:port`);
     }
   }
+  const natsNamespace = get('AGENTVIEW_NATS_NAMESPACE') ?? 'agentview';
+  if (!/^[a-z0-9_-]{1,32}$/.test(natsNamespace)) {
+    problems.push(`AGENTVIEW_NATS_NAMESPACE=${JSON.stringify(natsNamespace)}: must be 1-32 lower-case letters, digits, - or _`);
+  }
   const demo = bool('AGENTVIEW_DEMO', true);
   const demoAccount = get('AGENTVIEW_DEMO_ACCOUNT') ?? '1000';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(demoAccount)) {
@@ -126,6 +132,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     sqliteSynchronous: oneOf('AGENTVIEW_SQLITE_SYNC', 'full', ['full', 'normal']),
     natsUrls,
     natsReplicas: int('AGENTVIEW_NATS_REPLICAS', 1, 1, 5),
+    natsNamespace,
     adminToken,
     adminTokenGenerated,
     demo,

@@ -42,9 +42,12 @@ export class Engine {
   private subscription: Subscription | undefined;
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly positionWaiters: { position: number; resolve: () => void }[] = [];
+  private readonly seqWaiters = new Set<{ account: string; seq: number; resolve: (reached: boolean) => void }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private snapshotPosition = 0;
+  /** Counted here, not from positions: a cluster log stores a whole batch at one position. */
+  private eventsSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
   private readonly timeoutsInFlight = new Set<string>();
   private readonly opts: Required<Omit<EngineOptions, 'onReady'>> & Pick<EngineOptions, 'onReady'>;
@@ -95,7 +98,7 @@ export class Engine {
 
   /** True when the view may miss committed events (cluster replicas behind the log). */
   isPartial(): boolean {
-    return !this.ready;
+    return !this.ready || this.log.isBehind?.() === true;
   }
 
   account(accountId: string): AccountState | undefined {
@@ -120,7 +123,30 @@ export class Engine {
     return new Promise((resolve) => this.positionWaiters.push({ position, resolve }));
   }
 
+  /**
+   * Resolves true once the account's view reached sequence `seq` (a `lastSeq`
+   * from an ingest answer, possibly given by another server of a cluster),
+   * or false after `timeoutMs`: read-your-writes across servers.
+   */
+  waitForSeq(account: string, seq: number, timeoutMs: number): Promise<boolean> {
+    if ((this.accounts.get(account)?.seq ?? 0) >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = {
+        account,
+        seq,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          this.seqWaiters.delete(w);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => w.resolve(false), timeoutMs);
+      this.seqWaiters.add(w);
+    });
+  }
+
   private apply(entries: readonly LogEntry[]): void {
+    this.eventsSinceSnapshot += entries.length;
     for (const entry of entries) {
       let acc = this.accounts.get(entry.account);
       if (!acc) this.accounts.set(entry.account, (acc = createAccountState(entry.account)));
@@ -145,7 +171,10 @@ export class Engine {
         }
       }
     }
-    if (this.ready && this.position - this.snapshotPosition >= this.opts.snapshotEveryEvents && !this.snapshotting) {
+    if (this.seqWaiters.size > 0) {
+      for (const w of this.seqWaiters) if ((this.accounts.get(w.account)?.seq ?? 0) >= w.seq) w.resolve(true);
+    }
+    if (this.ready && this.eventsSinceSnapshot >= this.opts.snapshotEveryEvents && !this.snapshotting) {
       void this.snapshot().catch((e) => this.opts.onError(e, 'snapshot'));
     }
   }
@@ -188,6 +217,7 @@ export class Engine {
   snapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
     const position = this.position;
+    this.eventsSinceSnapshot = 0;
     const accounts = [...this.accounts.values()].map(encodeAccount);
     this.snapshotting = this.snapshots
       .save({ position, takenAt: this.clock.now(), accounts })

@@ -12,8 +12,12 @@ export interface AppDeps {
   publicUrl: string;
   authenticators: readonly Authenticator[];
   isShuttingDown: () => boolean;
-  /** Cluster read-your-writes: wait until the view reached what the request asks for. */
-  awaitConsistency?: (req: FastifyRequest) => Promise<void>;
+  /**
+   * Cluster read-your-writes: waits until the view reached what the request
+   * asks for (see http/consistency.ts); false when it did not in time, and
+   * the answer must then say it is partial.
+   */
+  awaitConsistency?: (req: FastifyRequest) => Promise<boolean>;
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;

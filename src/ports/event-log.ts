@@ -55,5 +55,11 @@ export interface EventLog {
   read(after: number, chunkSize?: number): AsyncIterable<readonly LogEntry[]>;
   /** Position of the last durable entry (0 when empty). */
   head(): Promise<number>;
+  /**
+   * True while this process may be missing durable entries that other
+   * processes already appended (a replicated log that is disconnected,
+   * catching up or stalled). Logs local to the process omit it.
+   */
+  isBehind?(): boolean;
   close(): Promise<void>;
 }

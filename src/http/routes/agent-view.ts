@@ -41,7 +41,7 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (!engine.isReady() && engine.position === 0) {
         throw new ApiError('NOT_READY', 'the view is still loading', undefined, { 'Retry-After': '1' });
       }
-      await deps.awaitConsistency?.(req);
+      const consistent = (await deps.awaitConsistency?.(req)) ?? true;
       const now = deps.clock.now();
       const filter = toAgentFilter(req.body as AgentFilterBody | null, now);
       const acc = engine.account(accountID);
@@ -61,7 +61,7 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
           self: link('self', offset),
           ...(offset + limit < count ? { next: link('next', offset + limit) } : {}),
           ...(offset > 0 ? { prev: link('prev', Math.max(0, offset - limit)) } : {}),
-          shardsStatusResult: { partialResult: engine.isPartial() },
+          shardsStatusResult: { partialResult: engine.isPartial() || !consistent },
         },
         accountID,
         agentStatusRecords: records,

@@ -1,0 +1,4 @@
+export { NatsConnection, retrying, silentLogger, type AdapterLogger, type NatsConnectionOptions } from './connection.js';
+export { JetStreamEventLog, type JetStreamEventLogOptions, type LogStateExport } from './event-log.js';
+export { JetStreamSnapshotStore, type JetStreamSnapshotStoreOptions } from './snapshot-store.js';
+export { LogState, type EncodedLogState, type StreamMessage } from './log-state.js';

@@ -1,0 +1,179 @@
+/**
+ * Cluster mode end to end: a private 3-node NATS cluster (R3 stream), two
+ * in-process agentview servers and one child-process server, over HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { Objm } from '@nats-io/obj';
+import { natsAvailable, startNatsCluster, type NatsCluster } from '../helpers/nats.js';
+import { eventually, spawnClusterServer, startClusterServer, streamLeader, type ChildServer } from '../helpers/cluster.js';
+import type { TestServer } from '../helpers/server.js';
+
+const STATUS = (account: string) => `/messaging_history/api/account/${account}/agent-view/status?limit=1000`;
+const EVENTS = (account: string) => `/api/account/${account}/events`;
+
+function loginBatch(prefix: string, n: number) {
+  const t = Date.now();
+  return {
+    events: Array.from({ length: n }, (_, k) => ({
+      type: 'agent.loggedIn',
+      agentId: `${prefix}-${k}`,
+      eventId: `${prefix}-${k}`,
+      time: t,
+    })),
+  };
+}
+
+describe.skipIf(!natsAvailable())('cluster mode on a 3-node JetStream cluster', () => {
+  let nats: NatsCluster;
+  let a: TestServer;
+  let b: TestServer;
+  const children: ChildServer[] = [];
+
+  beforeAll(async () => {
+    nats = await startNatsCluster(3);
+    [a, b] = await Promise.all([startClusterServer(nats), startClusterServer(nats)]);
+  });
+
+  afterAll(async () => {
+    for (const c of children) await c.kill();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await nats?.stop();
+  });
+
+  /** Agent ids a server lists for the account, once its view is not partial. */
+  async function agentsOn(server: { call: TestServer['call'] }, account: string, minSeq?: number): Promise<string[] | undefined> {
+    const res = await server.call('POST', STATUS(account), {}, minSeq === undefined ? {} : { 'x-agentview-min-seq': String(minSeq) });
+    if (res.status !== 200 || res.body._metadata.shardsStatusResult.partialResult) return undefined;
+    return (res.body.agentStatusRecords as { agentId: string }[]).map((r) => r.agentId).sort();
+  }
+
+  it('a write acknowledged by one server is readable on the other (read-your-writes by lastSeq)', async () => {
+    const w = await a.call('POST', EVENTS('acc1'), loginBatch('x', 3));
+    expect(w.status).toBe(200);
+    expect(w.body).toEqual({ accepted: 3, duplicates: 0, lastSeq: 3 });
+    const seen = await eventually(() => agentsOn(b, 'acc1', w.body.lastSeq));
+    expect(seen).toEqual(['x-0', 'x-1', 'x-2']);
+    // A seq that does not exist yet is waited for briefly, then answered as partial.
+    const ahead = await b.call('POST', STATUS('acc1'), {}, { 'x-agentview-min-seq': '999' });
+    expect(ahead.status).toBe(200);
+    expect(ahead.body._metadata.shardsStatusResult.partialResult).toBe(true);
+    const bad = await b.call('POST', STATUS('acc1'), {}, { 'x-agentview-min-seq': 'soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('the same event ids sent to two servers at once are applied once, and both answers agree', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ids = (from: number, to: number) => ({
+        events: Array.from({ length: to - from }, (_, k) => ({
+          type: 'agent.loggedIn',
+          agentId: `d${round}-${from + k}`,
+          eventId: `d${round}-${from + k}`,
+        })),
+      });
+      // Overlap 3..7: each of those ids must be accepted by exactly one server.
+      const [ra, rb] = await Promise.all([a.call('POST', EVENTS('acc-dup'), ids(0, 8)), b.call('POST', EVENTS('acc-dup'), ids(3, 12))]);
+      expect(ra.status).toBe(200);
+      expect(rb.status).toBe(200);
+      expect(ra.body.accepted + ra.body.duplicates).toBe(8);
+      expect(rb.body.accepted + rb.body.duplicates).toBe(9);
+      expect(ra.body.accepted + rb.body.accepted).toBe(12);
+      // Whichever was applied second saw the first: its lastSeq is the total.
+      expect(Math.max(ra.body.lastSeq, rb.body.lastSeq)).toBe(12 * (round + 1));
+    }
+    const want = await eventually(() => agentsOn(a, 'acc-dup', 60));
+    expect(want).toHaveLength(60);
+    expect(await eventually(() => agentsOn(b, 'acc-dup', 60))).toEqual(want);
+    expect(a.engine.account('acc-dup')!.seq).toBe(60);
+    expect(b.engine.account('acc-dup')!.seq).toBe(60);
+  });
+
+  it('loses no acknowledged event when the stream leader is killed during a writer loop, and every server converges', async () => {
+    const account = 'acc-failover';
+    const batches = 60;
+    const killAfter = 15;
+    const servers = [a, b];
+    const failures: { status: number; code: string | undefined; retryAfter: string | null }[] = [];
+    let killed: string | undefined;
+    for (let i = 0; i < batches; i++) {
+      if (i === killAfter) {
+        killed = await streamLeader(nats, 'agentview_events');
+        await nats.node(killed)!.kill('SIGKILL');
+      }
+      const body = loginBatch(`f${i}`, 5);
+      // Retry the same batch (same event ids) until some server acknowledges it.
+      for (let attempt = 0; ; attempt++) {
+        const server = servers[(i + attempt) % 2]!;
+        const res = await server.call('POST', EVENTS(account), body);
+        if (res.status === 200) {
+          expect(res.body.accepted + res.body.duplicates).toBe(5);
+          break;
+        }
+        failures.push({ status: res.status, code: res.body?.code, retryAfter: res.headers.get('retry-after') });
+        if (attempt > 300) throw new Error(`batch ${i} never acknowledged: ${JSON.stringify(failures.slice(-3))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(killed).toBeDefined();
+    // Failed writes are honest 503s that say when to retry, never 500s.
+    for (const f of failures) {
+      expect(f.status).toBe(503);
+      expect(['STORE_UNAVAILABLE', 'NOT_READY']).toContain(f.code);
+      expect(f.retryAfter).not.toBeNull();
+    }
+    await nats.node(killed!)!.restart();
+    const expected = Array.from({ length: batches }, (_, i) => Array.from({ length: 5 }, (_, k) => `f${i}-${k}`)).flat().sort();
+    for (const server of servers) {
+      const seen = await eventually(async () => {
+        const got = await agentsOn(server, account);
+        return got && got.length === expected.length ? got : undefined;
+      }, 60_000);
+      expect(seen).toEqual(expected);
+      // Retried batches were de-duplicated: every event counted exactly once.
+      expect(server.engine.account(account)!.seq).toBe(batches * 5);
+    }
+  });
+
+  it('a killed server restarts and catches up from the snapshot plus the tail of the stream', async () => {
+    const account = 'acc-restart';
+    const env = { AGENTVIEW_SNAPSHOT_EVERY_EVENTS: '20' };
+    const child = await spawnClusterServer(nats, env);
+    children.push(child);
+    for (let i = 0; i < 5; i++) expect((await a.call('POST', EVENTS(account), loginBatch(`r${i}`, 10))).status).toBe(200);
+    // The child snapshots every 20 events; wait until it wrote one.
+    const nc = await connect({ servers: nats.urls });
+    try {
+      const os = await new Objm(nc).open('agentview_snapshots');
+      await eventually(async () => {
+        const info = await os.info('view.all');
+        const d = info ? (JSON.parse(info.description ?? '{}') as { position?: number }) : {};
+        return (d.position ?? 0) > 0 ? true : undefined;
+      }, 30_000);
+    } finally {
+      await nc.close();
+    }
+    await child.kill('SIGKILL');
+    // The tail: written while the child is down, after the last snapshot.
+    let last = 0;
+    for (let i = 5; i < 8; i++) {
+      const res = await b.call('POST', EVENTS(account), loginBatch(`r${i}`, 10));
+      expect(res.status).toBe(200);
+      last = res.body.lastSeq;
+    }
+    expect(last).toBe(80);
+    const again = await spawnClusterServer(nats, env);
+    children.push(again);
+    const seen = await eventually(() => agentsOn(again, account, last));
+    expect(seen).toHaveLength(80);
+    const lines = again
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; position?: number });
+    const loaded = lines.find((l) => l.msg === 'loaded the snapshot');
+    const caughtUp = lines.find((l) => l.msg === 'caught up with the event log');
+    expect(loaded?.position).toBeGreaterThan(0);
+    expect(caughtUp?.position).toBeGreaterThan(loaded!.position!);
+  });
+});
