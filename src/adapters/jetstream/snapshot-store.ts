@@ -35,7 +35,14 @@ export interface JetStreamSnapshotStoreOptions {
 interface Stored {
   v: 1;
   snapshot: Snapshot;
-  log: LogStateExport;
+  /** Creation time of the event stream the snapshot is of. */
+  streamCreated: string;
+  /**
+   * The event log's state at the snapshot (absent when the snapshot was not
+   * taken at the log's current position: the log then re-derives it from
+   * the stream, which must still hold every message).
+   */
+  log?: LogStateExport['state'];
 }
 
 interface Description {
@@ -101,45 +108,51 @@ export class JetStreamSnapshotStore implements SnapshotStore {
       return undefined;
     }
     const stream = await this.log.streamInfo();
-    const s = stored.log.state;
-    if (stored.log.streamCreated !== stream.created || s.appliedSeq > stream.lastSeq) {
+    const appliedSeq = stored.log?.appliedSeq ?? stored.snapshot.position;
+    if (stored.streamCreated !== stream.created || appliedSeq > stream.lastSeq) {
       logger.warn(
-        { snapshotStream: stored.log.streamCreated, stream: stream.created, appliedSeq: s.appliedSeq, lastSeq: stream.lastSeq },
+        { snapshotStream: stored.streamCreated, stream: stream.created, appliedSeq, lastSeq: stream.lastSeq },
         'ignoring a snapshot of another (deleted or re-created) event stream',
       );
       return undefined;
     }
-    if (stream.firstSeq > s.appliedSeq + 1) {
-      logger.error(
-        { snapshotSeq: s.appliedSeq, firstSeq: stream.firstSeq },
-        'the stream no longer holds the messages right after the snapshot (retention is shorter than the snapshot age); the views miss them',
-      );
+    if (stored.log) {
+      if (stream.firstSeq > appliedSeq + 1) {
+        logger.error(
+          { snapshotSeq: appliedSeq, firstSeq: stream.firstSeq },
+          'the stream no longer holds the messages right after the snapshot (retention is shorter than the snapshot age); the views miss them',
+        );
+      }
+      if (!this.log.restore({ state: stored.log, streamCreated: stored.streamCreated })) {
+        logger.warn({}, 'the event log is already running; not using the snapshot');
+        return undefined;
+      }
     }
-    if (!this.log.restore(stored.log)) {
-      logger.warn({}, 'the event log is already running; not using the snapshot');
-      return undefined;
-    }
-    logger.info({ position: stored.snapshot.position, appliedSeq: s.appliedSeq, accounts: stored.snapshot.accounts.length }, 'loaded the snapshot');
+    logger.info({ position: stored.snapshot.position, appliedSeq, accounts: stored.snapshot.accounts.length }, 'loaded the snapshot');
     return stored.snapshot;
   }
 
   async save(snapshot: Snapshot): Promise<void> {
-    // Taken synchronously with the engine's copy of the views: same position.
+    // Taken synchronously with the engine's copy of the views (no await
+    // before): the log is then exactly at the snapshot's position.
     const log = this.log.exportState(snapshot.position);
-    if (!log) throw new Error(`the event log is not at the snapshot position ${snapshot.position}; snapshot skipped`);
-    const body = await gzipAsync(JSON.stringify({ v: 1, snapshot, log } satisfies Stored));
+    const streamCreated = log?.streamCreated ?? (await this.log.streamInfo()).created;
+    const body = await gzipAsync(JSON.stringify({ v: 1, snapshot, streamCreated, ...(log ? { log: log.state } : {}) } satisfies Stored));
+    const description: Description = {
+      position: snapshot.position,
+      appliedSeq: log?.state.appliedSeq ?? snapshot.position,
+      streamCreated,
+      takenAt: snapshot.takenAt,
+    };
     const os = await this.bucket();
     const current = await os.info(this.name);
     if (current && !current.deleted) {
       const d = parseDescription(current.description);
-      if (d && d.streamCreated === log.streamCreated && d.appliedSeq >= log.state.appliedSeq) return;
+      // Another server already stored this point or a later one.
+      if (d && d.streamCreated === streamCreated && (d.position > description.position || (d.position === description.position && d.appliedSeq >= description.appliedSeq))) {
+        return;
+      }
     }
-    const description: Description = {
-      position: snapshot.position,
-      appliedSeq: log.state.appliedSeq,
-      streamCreated: log.streamCreated,
-      takenAt: snapshot.takenAt,
-    };
     try {
       await os.putBlob({ name: this.name, description: JSON.stringify(description) }, body, {
         previousRevision: current?.revision ?? 0,
