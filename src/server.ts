@@ -16,7 +16,7 @@ import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
-import { openStores, type Stores } from './stores.js';
+import { accountFilter, openStores, type Stores } from './stores.js';
 
 export const VERSION = ((): string => {
   try {
@@ -65,6 +65,9 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
     awaitConsistency: minSeqConsistency(engine),
+    ...(config.viewShard
+      ? { shard: { serves: accountFilter(config.viewShard)!, label: `${config.viewShard.index}/${config.viewShard.count}` } }
+      : {}),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -76,7 +79,9 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
 
   let sim: { stop(): Promise<void> } | undefined;
-  if (config.demo) {
+  const servesDemo = accountFilter(config.viewShard)?.(config.demoAccount) ?? true;
+  if (config.demo && !servesDemo) logger.info({ account: config.demoAccount }, 'demo account belongs to another shard; not simulating it here');
+  if (config.demo && servesDemo) {
     sim = await startDemo(engine, clock, config, logger);
     if (options.banner) printBanner(config, url);
   }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
 import type { EventLog, SnapshotStore } from './ports/index.js';
+import { accountShard, type ShardSpec } from './core/index.js';
 import { MemoryEventLog, MemorySnapshotStore } from './adapters/memory/index.js';
 import { openDatabase, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
 import {
@@ -22,6 +23,12 @@ export interface Stores {
   /** The shared NATS connection in cluster mode (other components keep their state in JetStream KV). */
   nats: NatsConnection | undefined;
   close(): Promise<void>;
+}
+
+/** Which accounts this server keeps views of (cluster mode may shard them); undefined = all. */
+export function accountFilter(shard: ShardSpec | undefined): ((account: string) => boolean) | undefined {
+  if (!shard) return undefined;
+  return (account) => accountShard(account, shard.count) === shard.index;
 }
 
 export interface OpenStoresOptions {
@@ -73,8 +80,10 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
         subjectPrefix: names.subjectPrefix,
         replicas: config.natsReplicas,
         retentionMs: config.retentionDays * 86_400_000,
+        ...(config.viewShard ? { serves: accountFilter(config.viewShard)! } : {}),
       });
-      const snapshots = new JetStreamSnapshotStore(nats, log, { bucket: names.snapshotBucket, replicas: config.natsReplicas, view: 'all' });
+      const view = config.viewShard ? `shard-${config.viewShard.index}-of-${config.viewShard.count}` : 'all';
+      const snapshots = new JetStreamSnapshotStore(nats, log, { bucket: names.snapshotBucket, replicas: config.natsReplicas, view });
       return {
         log,
         snapshots,

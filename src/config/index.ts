@@ -4,6 +4,8 @@
  * is reported at once with the variable's name.
  */
 
+import { parseShardSpec, type ShardSpec } from '../core/shard.js';
+
 export type StoreKind = 'sqlite' | 'memory' | 'jetstream';
 
 export interface Config {
@@ -17,6 +19,8 @@ export interface Config {
   natsReplicas: number;
   /** Prefix of the stream, subjects and buckets in NATS (several deployments can share one NATS). */
   natsNamespace: string;
+  /** Cluster mode: keep views of only this account shard (`AGENTVIEW_VIEW_SHARD=i/n`); undefined = all accounts. */
+  viewShard: ShardSpec | undefined;
   adminToken: string | undefined;
   /** True when the admin token was generated at start (demo mode). */
   adminTokenGenerated: boolean;
@@ -104,6 +108,11 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
   if (!/^[a-z0-9_-]{1,32}$/.test(natsNamespace)) {
     problems.push(`AGENTVIEW_NATS_NAMESPACE=${JSON.stringify(natsNamespace)}: must be 1-32 lower-case letters, digits, - or _`);
   }
+  const shardText = get('AGENTVIEW_VIEW_SHARD');
+  const viewShard = shardText === undefined ? undefined : parseShardSpec(shardText);
+  if (shardText !== undefined && viewShard === undefined) {
+    problems.push(`AGENTVIEW_VIEW_SHARD=${JSON.stringify(shardText)}: must be i/n with 0 <= i < n <= 1024, e.g. 0/3`);
+  }
   const demo = bool('AGENTVIEW_DEMO', true);
   const demoAccount = get('AGENTVIEW_DEMO_ACCOUNT') ?? '1000';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(demoAccount)) {
@@ -133,6 +142,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     natsUrls,
     natsReplicas: int('AGENTVIEW_NATS_REPLICAS', 1, 1, 5),
     natsNamespace,
+    viewShard,
     adminToken,
     adminTokenGenerated,
     demo,
@@ -148,6 +158,9 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
   };
+  if (viewShard && store !== 'jetstream') {
+    problems.push('AGENTVIEW_VIEW_SHARD: only with AGENTVIEW_STORE=jetstream (other servers must hold the other shards)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than 1 MiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has a content type this route does not accept (send application/json).' },
+  BATCH_TOO_LARGE: { status: 413, description: "Cluster mode: the batch does not fit the NATS server's `max_payload` even compressed; send fewer events per request." },
+  ACCOUNT_NOT_SERVED: { status: 421, description: 'Cluster mode: this server keeps views of another account shard (`X-Agentview-Shard` says which); route the account to its shard.' },
   RATE_LIMITED: { status: 429, description: "The account's request rate is over its limit; retry after `Retry-After` seconds." },
   INTERNAL: { status: 500, description: 'An unexpected server fault; the request id in the logs tells the operator what happened.' },
   NOT_READY: { status: 503, description: 'The server is starting or shutting down and cannot serve this yet; retry after `Retry-After` seconds.' },

@@ -12,6 +12,7 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { registerShardGuard } from './plugins/shard.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -46,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerAuth(app, deps.authenticators);
+  registerShardGuard(app, deps.shard);
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import type { Clock } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
+import type { ShardGuard } from './plugins/shard.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -18,6 +19,8 @@ export interface AppDeps {
    * the answer must then say it is partial.
    */
   awaitConsistency?: (req: FastifyRequest) => Promise<boolean>;
+  /** Cluster mode with account shards: the accounts this server serves (others get 421). */
+  shard?: ShardGuard;
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;

@@ -8,6 +8,7 @@ import { Objm } from '@nats-io/obj';
 import { natsAvailable, startNatsCluster, type NatsCluster } from '../helpers/nats.js';
 import { eventually, spawnClusterServer, startClusterServer, streamLeader, type ChildServer } from '../helpers/cluster.js';
 import type { TestServer } from '../helpers/server.js';
+import { accountShard } from '../../src/core/index.js';
 
 const STATUS = (account: string) => `/messaging_history/api/account/${account}/agent-view/status?limit=1000`;
 const EVENTS = (account: string) => `/api/account/${account}/events`;
@@ -175,5 +176,32 @@ describe.skipIf(!natsAvailable())('cluster mode on a 3-node JetStream cluster', 
     const caughtUp = lines.find((l) => l.msg === 'caught up with the event log');
     expect(loaded?.position).toBeGreaterThan(0);
     expect(caughtUp?.position).toBeGreaterThan(loaded!.position!);
+  });
+
+  it('servers configured with account shards keep only their accounts and redirect the others with 421', async () => {
+    const shards = await Promise.all([0, 1].map((i) => startClusterServer(nats, { AGENTVIEW_VIEW_SHARD: `${i}/2` })));
+    try {
+      const accounts = Array.from({ length: 8 }, (_, i) => `shard-acc-${i}`);
+      for (const account of accounts) {
+        const owner = shards[accountShard(account, 2)]!;
+        const other = shards[1 - accountShard(account, 2)]!;
+        const w = await owner.call('POST', EVENTS(account), loginBatch(account, 2));
+        expect(w.status).toBe(200);
+        const misdirected = await other.call('POST', EVENTS(account), loginBatch(account, 2));
+        expect(misdirected.status).toBe(421);
+        expect(misdirected.body.code).toBe('ACCOUNT_NOT_SERVED');
+        expect(misdirected.headers.get('x-agentview-shard')).toBe(`${1 - accountShard(account, 2)}/2`);
+        expect((await other.call('POST', STATUS(account), {})).status).toBe(421);
+        // An unsharded server sees every account.
+        expect(await eventually(() => agentsOn(a, account, w.body.lastSeq))).toEqual([`${account}-0`, `${account}-1`]);
+      }
+      for (const [i, server] of shards.entries()) {
+        const held = [...server.engine.accounts.keys()];
+        expect(held.length).toBeGreaterThan(0);
+        for (const account of held) expect(accountShard(account, 2)).toBe(i);
+      }
+    } finally {
+      await Promise.all(shards.map((s) => s.stop()));
+    }
   });
 });

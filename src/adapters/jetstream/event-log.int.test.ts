@@ -187,7 +187,7 @@ describe.skipIf(!natsAvailable())('JetStreamEventLog on a private nats-server', 
     expect(await log.append({ account: 'a', events: big })).toMatchObject({ accepted: 1000, lastSeq: 1000 });
     expect(seen.map((e) => e.event)).toEqual(big.map((e, i) => ({ ...e, seq: i + 1 })));
     const noise = Array.from({ length: 1000 }, (_, i) => hb(`a${i}`, randomBytes(96).toString('base64')));
-    await expect(log.append({ account: 'a', events: noise })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(log.append({ account: 'a', events: noise })).rejects.toMatchObject({ code: 'BATCH_TOO_LARGE' });
   });
 
   it('refuses writes it cannot store while NATS is down, reports itself behind, and recovers', async () => {

@@ -524,7 +524,7 @@ export class JetStreamEventLog implements EventLog {
       const payload = toPayload(messageJson(group.map((g) => g.json)), this.maxPayload());
       if (!payload) {
         throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
+          'BATCH_TOO_LARGE',
           `the batch does not fit the NATS server's max_payload (${this.maxPayload()} bytes) even compressed; send fewer events per request`,
         );
       }
