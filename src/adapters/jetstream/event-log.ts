@@ -54,8 +54,10 @@ export interface JetStreamEventLogOptions {
   lagGraceMs?: number;
   /** Watchdog period: stream-state polls and stall checks (default 1 s). */
   watchdogMs?: number;
-  /** Publishes in flight at once; beyond it, batches queue and group into bigger messages (default 32). */
+  /** Publishes in flight at once; beyond it, batches queue and group into bigger messages (default 8). */
   maxInFlight?: number;
+  /** Most ingest batches grouped into one message (default 64). */
+  maxGroup?: number;
 }
 
 interface QueuedBatch {
@@ -142,7 +144,8 @@ export class JetStreamEventLog implements EventLog {
       stallMs: options.stallMs ?? 3000,
       lagGraceMs: options.lagGraceMs ?? 1000,
       watchdogMs: options.watchdogMs ?? 1000,
-      maxInFlight: options.maxInFlight ?? 32,
+      maxInFlight: options.maxInFlight ?? 8,
+      maxGroup: options.maxGroup ?? 64,
     };
     this.serves = options.serves ?? (() => true);
     this.state = new LogState(this.opts.retentionMs, this.serves);
@@ -486,7 +489,7 @@ export class JetStreamEventLog implements EventLog {
       let bytes = ENVELOPE_BYTES;
       while (q.length > 0) {
         const next = q[0]!;
-        if (group.length > 0 && bytes + next.bytes + 1 > limit) break;
+        if (group.length > 0 && (bytes + next.bytes + 1 > limit || group.length >= this.opts.maxGroup)) break;
         group.push(q.shift()!);
         bytes += next.bytes + 1;
       }
