@@ -80,6 +80,7 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
         subjectPrefix: names.subjectPrefix,
         replicas: config.natsReplicas,
         retentionMs: config.retentionDays * 86_400_000,
+        dedupWindowMs: config.dedupWindowMs,
         ...(config.viewShard ? { serves: accountFilter(config.viewShard)! } : {}),
       });
       const view = config.viewShard ? `shard-${config.viewShard.index}-of-${config.viewShard.count}` : 'all';

@@ -19,6 +19,8 @@ export interface Config {
   natsReplicas: number;
   /** Prefix of the stream, subjects and buckets in NATS (several deployments can share one NATS). */
   natsNamespace: string;
+  /** Cluster mode: how long event ids are remembered for de-duplication (default: the retention). */
+  dedupWindowMs: number;
   /** Cluster mode: keep views of only this account shard (`AGENTVIEW_VIEW_SHARD=i/n`); undefined = all accounts. */
   viewShard: ShardSpec | undefined;
   adminToken: string | undefined;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     natsReplicas: int('AGENTVIEW_NATS_REPLICAS', 1, 1, 5),
     natsNamespace,
     viewShard,
+    dedupWindowMs: 0,
     adminToken,
     adminTokenGenerated,
     demo,
@@ -158,6 +161,11 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
   };
+  const retentionHours = config.retentionDays * 24;
+  config.dedupWindowMs = int('AGENTVIEW_DEDUP_WINDOW_HOURS', retentionHours, 1, 36_500 * 24) * 3_600_000;
+  if (config.dedupWindowMs > retentionHours * 3_600_000) {
+    problems.push(`AGENTVIEW_DEDUP_WINDOW_HOURS: must not exceed the retention (${retentionHours} h); event ids outlive no event`);
+  }
   if (viewShard && store !== 'jetstream') {
     problems.push('AGENTVIEW_VIEW_SHARD: only with AGENTVIEW_STORE=jetstream (other servers must hold the other shards)');
   }

@@ -12,6 +12,15 @@ import { isBatchList } from './log-state.js';
 export const FORMAT_HEADER = 'Agentview-Format';
 export const ENCODING_HEADER = 'Agentview-Encoding';
 export const FORMAT_VERSION = '1';
+/** The publisher's de-duplication window in ms (see LogState). */
+export const WINDOW_HEADER = 'Agentview-Dedup-Window-Ms';
+
+/** The window a message carries, when it is a positive integer. */
+export function parseWindow(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[0-9]{1,15}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

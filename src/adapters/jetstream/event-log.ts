@@ -30,7 +30,7 @@ import {
 import { headers as natsHeaders, nanos } from '@nats-io/transport-node';
 import { ApiError } from '../../errors/index.js';
 import type { AppendRequest, AppendResult, EventLog, LogEntry, LogListener, Subscription } from '../../ports/index.js';
-import { decodeBatches, ENCODING_HEADER, FORMAT_HEADER, FORMAT_VERSION, messageJson, toPayload, utf8Length } from './codec.js';
+import { decodeBatches, ENCODING_HEADER, FORMAT_HEADER, FORMAT_VERSION, messageJson, parseWindow, toPayload, utf8Length, WINDOW_HEADER } from './codec.js';
 import { errorText, retrying, sleep, type NatsConnection } from './connection.js';
 import { LogState, type Applied, type EncodedLogState } from './log-state.js';
 
@@ -40,8 +40,16 @@ export interface JetStreamEventLogOptions {
   /** Subject prefix; an account's messages go to `<prefix>.<account>`. */
   subjectPrefix: string;
   replicas: number;
-  /** Stream `max_age`, and how long event ids are remembered for de-duplication. */
+  /** Stream `max_age`: how long messages are kept. */
   retentionMs: number;
+  /**
+   * How long event ids are remembered for de-duplication, in stream time
+   * (default: `retentionMs`). Every server holds them in memory (~120 bytes
+   * each), so busy deployments may want less than the full retention. Each
+   * message carries its publisher's window, so servers configured
+   * differently still decide alike.
+   */
+  dedupWindowMs?: number;
   /** Accounts this server keeps a view of (default: all). */
   serves?: (account: string) => boolean;
   /** Budget for publishing one message, retries included, before answering 503 (default 3 s). */
@@ -95,6 +103,9 @@ const ENVELOPE_BYTES = 16;
 export class JetStreamEventLog implements EventLog {
   private state: LogState;
   private readonly opts: Required<Omit<JetStreamEventLogOptions, 'serves'>>;
+  private get dedupWindowMs(): number {
+    return this.opts.dedupWindowMs;
+  }
   private readonly serves: (account: string) => boolean;
   private readonly instanceId = randomBytes(6).toString('base64url');
   private msgCounter = 0;
@@ -113,14 +124,12 @@ export class JetStreamEventLog implements EventLog {
   private consumerOpenedAt = 0;
   private lastDeliveryAt = 0;
   private opening = false;
-  private lastMessageTime = 0;
 
   private knownLastSeq = 0;
   private observations: { seq: number; at: number }[] = [];
   private lastInfoOkAt = 0;
   private polling = false;
   private watchdog: NodeJS.Timeout | undefined;
-  private lastHousekeeping = 0;
 
   private readonly subs = new Set<Subscriber>();
   private readonly waiters: Waiter[] = [];
@@ -139,6 +148,7 @@ export class JetStreamEventLog implements EventLog {
       subjectPrefix: options.subjectPrefix,
       replicas: options.replicas,
       retentionMs: options.retentionMs,
+      dedupWindowMs: Math.min(options.dedupWindowMs ?? options.retentionMs, options.retentionMs),
       publishTimeoutMs: options.publishTimeoutMs ?? 3000,
       applyTimeoutMs: options.applyTimeoutMs ?? 10_000,
       stallMs: options.stallMs ?? 3000,
@@ -148,7 +158,7 @@ export class JetStreamEventLog implements EventLog {
       maxGroup: options.maxGroup ?? 64,
     };
     this.serves = options.serves ?? (() => true);
-    this.state = new LogState(this.opts.retentionMs, this.serves);
+    this.state = new LogState(this.dedupWindowMs, this.serves);
   }
 
   private get logger() {
@@ -177,7 +187,7 @@ export class JetStreamEventLog implements EventLog {
    */
   restore(saved: LogStateExport): boolean {
     if (this.live) return false;
-    this.state = LogState.decode(saved.state, this.opts.retentionMs, this.serves);
+    this.state = LogState.decode(saved.state, this.dedupWindowMs, this.serves);
     return true;
   }
 
@@ -335,13 +345,13 @@ export class JetStreamEventLog implements EventLog {
       ? decodeBatches(m.data, m.headers?.get(ENCODING_HEADER) === 'deflate')
       : undefined;
     const time = Math.floor(m.info.timestampNanos / 1e6);
-    this.lastMessageTime = Math.max(this.lastMessageTime, time);
     let applied: Applied = { entries: [], results: [] };
     if (batches === undefined) {
       this.logger.warn({ seq, subject: m.subject }, 'skipping a stream message that is not an agentview batch');
       this.state.skip(seq);
     } else {
-      applied = this.state.apply({ seq, time, account, batches });
+      const windowMs = parseWindow(m.headers?.get(WINDOW_HEADER));
+      applied = this.state.apply({ seq, time, account, batches, ...(windowMs ? { windowMs } : {}) });
     }
     const id = m.headers?.get('Nats-Msg-Id');
     const pending = id ? this.pendingById.get(id) : undefined;
@@ -385,10 +395,6 @@ export class JetStreamEventLog implements EventLog {
       now - this.consumerOpenedAt > this.opts.stallMs
     ) {
       void this.openConsumer(`no delivery for ${now - this.lastDeliveryAt} ms while ${this.knownLastSeq - applied} messages are pending`);
-    }
-    if (now - this.lastHousekeeping > 60_000 && this.lastMessageTime > 0) {
-      this.lastHousekeeping = now;
-      this.state.forgetBefore(this.lastMessageTime - this.opts.retentionMs);
     }
   }
 
@@ -533,6 +539,7 @@ export class JetStreamEventLog implements EventLog {
       }
       const h = natsHeaders();
       h.set(FORMAT_HEADER, FORMAT_VERSION);
+      h.set(WINDOW_HEADER, String(this.dedupWindowMs));
       if (payload.deflated) h.set(ENCODING_HEADER, 'deflate');
       let ack: PubAck | undefined;
       let delay = 50;
@@ -626,7 +633,7 @@ export class JetStreamEventLog implements EventLog {
         `entries before stream sequence ${info.firstSeq} are no longer in the stream (retention); history can only be read from a snapshot`,
       );
     }
-    const state = new LogState(this.opts.retentionMs, this.serves);
+    const state = new LogState(this.dedupWindowMs, this.serves);
     for await (const batch of this.readMessages(1, until)) {
       for (const m of batch) {
         const account = m.subject.slice(this.opts.subjectPrefix.length + 1);
@@ -635,7 +642,8 @@ export class JetStreamEventLog implements EventLog {
           state.skip(m.seq);
           continue;
         }
-        const { entries } = state.apply({ seq: m.seq, time: Math.floor(m.info.timestampNanos / 1e6), account, batches });
+        const windowMs = parseWindow(m.headers?.get(WINDOW_HEADER));
+        const { entries } = state.apply({ seq: m.seq, time: Math.floor(m.info.timestampNanos / 1e6), account, batches, ...(windowMs ? { windowMs } : {}) });
         if (entries.length > 0 && entries[0]!.position > after) yield entries;
       }
     }

@@ -14,6 +14,7 @@ const messages = fc
     fc.record({
       account: fc.constantFrom('a', 'b', 'c'),
       gapMs: fc.integer({ min: 0, max: 2 * DAY }),
+      windowMs: fc.option(fc.constantFrom(DAY / 2, DAY, 3 * DAY), { nil: undefined }),
       batches: fc.array(fc.array(fc.option(fc.constantFrom('e1', 'e2', 'e3', 'e4', 'e5'), { nil: undefined }), { maxLength: 4 }), {
         minLength: 1,
         maxLength: 3,
@@ -25,7 +26,13 @@ const messages = fc
     let time = 1_700_000_000_000;
     return ms.map((m, i): StreamMessage => {
       time += m.gapMs;
-      return { seq: i + 1, time, account: m.account, batches: m.batches.map((b) => b.map((id) => ev(id))) };
+      return {
+        seq: i + 1,
+        time,
+        account: m.account,
+        batches: m.batches.map((b) => b.map((id) => ev(id))),
+        ...(m.windowMs === undefined ? {} : { windowMs: m.windowMs }),
+      };
     });
   });
 
@@ -64,8 +71,19 @@ describe('LogState (deterministic application of stream messages)', () => {
     expect(s.apply({ seq: 3, time: DAY + 1, account: 'a', batches: [[ev('x')]] }).results[0]!.accepted).toBe(1);
     // Re-accepted at DAY + 1: remembered from then on.
     expect(s.apply({ seq: 4, time: 2 * DAY, account: 'a', batches: [[ev('x')]] }).results[0]!.duplicates).toBe(1);
-    s.forgetBefore(3 * DAY + 2);
+    expect(s.rememberedIds()).toBe(1);
+    // Applying a later message of the account forgets what fell out of the window.
+    s.apply({ seq: 5, time: 3 * DAY + 2, account: 'a', batches: [[ev()]] });
     expect(s.rememberedIds()).toBe(0);
+  });
+
+  it('uses the window a message carries over its own default', () => {
+    const s = new LogState(DAY);
+    s.apply({ seq: 1, time: 0, account: 'a', batches: [[ev('x')]] });
+    expect(s.apply({ seq: 2, time: 2 * DAY, account: 'a', batches: [[ev('x')]], windowMs: 3 * DAY }).results[0]!.duplicates).toBe(1);
+    expect(s.apply({ seq: 3, time: 2 * DAY, account: 'a', batches: [[ev('y')]], windowMs: 1000 }).results[0]!.accepted).toBe(1);
+    // That message's short window forgot x for good.
+    expect(s.apply({ seq: 4, time: 2 * DAY, account: 'a', batches: [[ev('x')]], windowMs: 3 * DAY }).results[0]!.accepted).toBe(1);
   });
 
   it('ignores accounts it does not serve but still advances', () => {

@@ -7,7 +7,9 @@
  * sequence numbers, the same duplicates and the same answer for every batch:
  * the first occurrence of an `eventId` in stream order wins, wherever it was
  * published. Nothing here reads a clock: the "now" used to forget old event
- * ids is the stream's own timestamp of the message being applied.
+ * ids is the stream's own timestamp of the message being applied, and the
+ * window is the one the message carries; ids are forgotten only while
+ * applying, so the state itself (carried in snapshots) is deterministic too.
  *
  * Pure (no I/O), so it is tested by property: replaying a prefix, encoding the
  * state, decoding it and replaying the rest gives what replaying everything gives.
@@ -24,6 +26,12 @@ export interface StreamMessage {
   account: string;
   /** The ingest batches grouped into this message, in arrival order. */
   batches: readonly (readonly IngestEvent[])[];
+  /**
+   * De-duplication window the publisher asked for (ms of stream time). It
+   * travels with the message so every server decides with the same window,
+   * even while their configurations differ.
+   */
+  windowMs?: number;
 }
 
 export interface Applied {
@@ -57,12 +65,12 @@ export class LogState {
   private readonly accounts = new Map<string, AccountLog>();
 
   /**
-   * @param retentionMs event ids older than this (in stream time) are forgotten,
-   *   like the stream's messages themselves; a repeat after that is accepted again.
+   * @param windowMs for messages that carry no window: event ids older than
+   *   this (in stream time) are forgotten; a repeat after that is accepted again.
    * @param serves which accounts this view keeps; messages of others only advance `appliedSeq`.
    */
   constructor(
-    readonly retentionMs: number,
+    readonly windowMs: number,
     readonly serves: (account: string) => boolean = () => true,
   ) {}
 
@@ -84,7 +92,7 @@ export class LogState {
     if (!this.serves(msg.account)) return { entries: [], results: [] };
     let acc = this.accounts.get(msg.account);
     if (!acc) this.accounts.set(msg.account, (acc = { seq: 0, ids: new Map() }));
-    const horizon = msg.time - this.retentionMs;
+    const horizon = msg.time - (msg.windowMs ?? this.windowMs);
     forget(acc, horizon);
     const entries: LogEntry[] = [];
     const counts: { accepted: number; duplicates: number; lastSeq: number }[] = [];
@@ -119,11 +127,6 @@ export class LogState {
     if (seq > this.appliedSeq) this.appliedSeq = seq;
   }
 
-  /** Drops ids older than `horizon` everywhere (memory housekeeping; never changes an answer). */
-  forgetBefore(horizon: number): void {
-    for (const acc of this.accounts.values()) forget(acc, horizon);
-  }
-
   encode(): EncodedLogState {
     const accounts: EncodedLogState['accounts'] = [];
     for (const [id, acc] of this.accounts) {
@@ -140,9 +143,9 @@ export class LogState {
     return { v: 1, appliedSeq: this.appliedSeq, lastEntryPosition: this.lastEntryPosition, accounts };
   }
 
-  static decode(e: EncodedLogState, retentionMs: number, serves?: (account: string) => boolean): LogState {
+  static decode(e: EncodedLogState, windowMs: number, serves?: (account: string) => boolean): LogState {
     if (e.v !== 1) throw new Error(`unsupported event log state format ${String(e.v)}`);
-    const s = new LogState(retentionMs, serves);
+    const s = new LogState(windowMs, serves);
     s.appliedSeq = e.appliedSeq;
     s.lastEntryPosition = e.lastEntryPosition;
     for (const [id, seq, ids, times] of e.accounts) {
