@@ -358,6 +358,12 @@ export class JetStreamEventLog implements EventLog {
     if (pending && pending.account === account) pending.results = applied.results;
     if (applied.entries.length > 0) this.deliver(applied.entries);
     this.releaseWaiters();
+    this.pruneObservations();
+  }
+
+  private pruneObservations(): void {
+    const applied = this.state.appliedSeq;
+    while (this.observations.length > 0 && this.observations[0]!.seq <= applied) this.observations.shift();
   }
 
   private deliver(entries: LogEntry[]): void {
@@ -427,8 +433,7 @@ export class JetStreamEventLog implements EventLog {
     if (!this.caughtUpOnce || this.blocked || this.closed || !this.nats.isConnected()) return true;
     const now = Date.now();
     if (now - this.lastInfoOkAt > this.opts.watchdogMs * 2 + 3000) return true;
-    const applied = this.state.appliedSeq;
-    while (this.observations.length > 0 && this.observations[0]!.seq <= applied) this.observations.shift();
+    this.pruneObservations();
     const oldest = this.observations[0];
     return oldest !== undefined && now - oldest.at >= this.opts.lagGraceMs;
   }
