@@ -50,8 +50,8 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
         resolve(m[1]!);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then((how) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${how}) before listening:\n${output}`));
