@@ -1,6 +1,6 @@
 /** The simulator produces valid, deterministic, plausible traffic. */
 import { describe, expect, it } from 'vitest';
-import { createAccountState, evolve, type StoredEvent } from '../core/index.js';
+import { createAccountState, evolve } from '../core/index.js';
 import { validateBatch } from '../schemas/events.js';
 import { Simulator, type SimEvent } from './index.js';
 
