@@ -80,5 +80,5 @@ describe('demo', () => {
     expect(stillOpen()).toEqual([]);
     for (const a of acc2.agents.values()) expect(a.assigned).toBeLessThanOrEqual(a.maxSlots ?? 10);
     expect(acc2.agents.size).toBe(40);
-  });
+  }, 90_000);
 });

@@ -20,7 +20,7 @@ export interface ServerProcess {
   stop(): Promise<string>;
 }
 
-export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
@@ -79,7 +79,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
 }
 
 /** Polls /readyz until the server has caught up with its log. */
-export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
