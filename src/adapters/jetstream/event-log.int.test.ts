@@ -190,6 +190,24 @@ describe.skipIf(!natsAvailable())('JetStreamEventLog on a private nats-server', 
     await expect(log.append({ account: 'a', events: noise })).rejects.toMatchObject({ code: 'BATCH_TOO_LARGE' });
   });
 
+  it('asks again when a message is missing from the delivery, and continues after one removed from the stream', async () => {
+    const n = names();
+    const { conn, log } = openLog(n);
+    await log.subscribe(0, () => undefined).caughtUp;
+    const r1 = await log.append({ account: 'a', events: [hb('1', 'one')] });
+    const r2 = await log.append({ account: 'a', events: [hb('2', 'two')] });
+    await log.append({ account: 'a', events: [hb('3', 'three')] });
+    const { jsm } = await conn.handles();
+    expect(await jsm.streams.deleteMessage(n.stream, r2.position)).toBe(true);
+    // A new server replays the stream without the removed message.
+    const fresh = openLog(n).log;
+    const seen: LogEntry[] = [];
+    await fresh.subscribe(0, (e) => seen.push(...e)).caughtUp;
+    expect(seen.map((e) => e.event.eventId)).toEqual(['one', 'three']);
+    expect(seen.map((e) => e.position)).toEqual([r1.position, r2.position + 1]);
+    expect((await fresh.append({ account: 'a', events: [hb('2', 'two')] })).accepted).toBe(1);
+  });
+
   it('refuses writes it cannot store while NATS is down, reports itself behind, and recovers', async () => {
     const { log } = openLog(names(), { publishTimeoutMs: 1000 });
     await log.subscribe(0, () => undefined).caughtUp;

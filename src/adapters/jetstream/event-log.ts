@@ -118,6 +118,7 @@ export class JetStreamEventLog implements EventLog {
   private streamCreated = '';
   private firstSeq = 1;
   private blocked: string | undefined;
+  private gapRetriedAt = 0;
 
   private consumerGen = 0;
   private messages: ConsumerMessages | undefined;
@@ -333,6 +334,18 @@ export class JetStreamEventLog implements EventLog {
     const seq = m.seq;
     this.observe(seq + m.info.pending);
     if (seq <= this.state.appliedSeq || this.blocked) return;
+    const expected = this.state.appliedSeq + 1;
+    if (seq > expected && expected >= this.firstSeq && this.gapRetriedAt !== expected) {
+      if (this.opening) return;
+      // A message missing in the delivery: never skip it on the consumer's
+      // word alone. Ask again from it once; if it is still not delivered, it
+      // was removed from the stream (deleted by an operator).
+      this.gapRetriedAt = expected;
+      this.logger.warn({ expected, got: seq }, 'gap in the event stream delivery; asking again');
+      void this.openConsumer('gap in delivery');
+      return;
+    }
+    if (seq > expected) this.logger.warn({ from: expected, to: seq - 1 }, 'stream messages missing (removed from the stream); continuing after them');
     const format = m.headers?.get(FORMAT_HEADER);
     if (format && format !== FORMAT_VERSION) {
       // Skipping would make this server's answers differ from newer servers'.
