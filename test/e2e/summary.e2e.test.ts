@@ -38,6 +38,13 @@ const ZERO = {
   numAwayAgents: 0,
   numBackSoonAgents: 0,
 };
+interface Group {
+  agentGroupId?: number;
+  agentGroupName?: string;
+  skillId?: string;
+  skillName?: string;
+  summaryResults: typeof EXPECTED;
+}
 const URL_ = '/messaging_history/api/account/1234/agent-view/summary';
 
 describe('Summary', () => {
@@ -77,13 +84,13 @@ describe('Summary', () => {
     const g = await s.call('POST', `${two}?groupBy=agentGroupId`, {});
     expect(g.status).toBe(200);
     expect(g.body.groupBy).toBe('agentGroupId');
-    expect(g.body.groups.map((x: any) => [x.agentGroupId, x.agentGroupName, x.summaryResults.numOnlineAgents, x.summaryResults.numAwayAgents])).toEqual([
+    expect(g.body.groups.map((x: Group) => [x.agentGroupId, x.agentGroupName, x.summaryResults.numOnlineAgents, x.summaryResults.numAwayAgents])).toEqual([
       [-1, 'Main Group', 1, 0],
       [7, 'Night shift', 0, 1],
     ]);
     expect(g.body.groups[1].summaryResults).toEqual(EXPECTED);
     const k = await s.call('POST', `${two}?groupBy=skillId`, { skillIds: ['2'] });
-    expect(k.body.groups.map((x: any) => [x.skillId, x.skillName, x.summaryResults.numOnlineAgents + x.summaryResults.numAwayAgents])).toEqual([
+    expect(k.body.groups.map((x: Group) => [x.skillId, x.skillName, x.summaryResults.numOnlineAgents + x.summaryResults.numAwayAgents])).toEqual([
       ['2', 'sales', 2],
     ]);
     expect(Value.Check(SummaryResponse, k.body)).toBe(true);

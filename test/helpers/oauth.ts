@@ -67,7 +67,10 @@ export function signRequest(o: SignOptions): { url: string; init: RequestInit; o
   return { url, init: { method: o.method, headers, ...(body !== undefined ? { body } : {}) }, oauth: auth };
 }
 
-export async function signedFetch(o: SignOptions): Promise<{ status: number; body: any; headers: Headers; oauth: OAuth.Authorization }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+type Json = any;
+
+export async function signedFetch(o: SignOptions): Promise<{ status: number; body: Json; headers: Headers; oauth: OAuth.Authorization }> {
   const { url, init, oauth } = signRequest(o);
   const res = await fetch(url, init);
   const text = await res.text();
