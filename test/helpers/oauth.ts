@@ -47,7 +47,9 @@ export function signRequest(o: SignOptions): { url: string; init: RequestInit; o
   if (o.timestamp !== undefined) c.getTimeStamp = () => o.timestamp!;
   const where = o.where ?? 'header';
   const data = where === 'form' ? (o.form ?? {}) : undefined;
-  const auth = c.authorize({ url: o.signedUrl, method: o.method, ...(data ? { data } : {}) }, { key: o.creds.token, secret: o.creds.tokenSecret });
+  const signed = c.authorize({ url: o.signedUrl, method: o.method, ...(data ? { data } : {}) }, { key: o.creds.token, secret: o.creds.tokenSecret });
+  // authorize() also returns the request's own parameters; only the oauth_* ones are to be added.
+  const auth = Object.fromEntries(Object.entries(signed).filter(([k]) => k.startsWith('oauth_'))) as unknown as OAuth.Authorization;
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   let url = o.sendTo;
   let body: string | undefined;
