@@ -62,7 +62,7 @@ describe('per-account rate limits', () => {
     expect((await status('B')).headers.get('ratelimit-remaining')).toBe('4');
   });
 
-  it('rejects an invalid burst at start and defaults the burst to two seconds of rate', async () => {
+  it('rejects an invalid burst at start and defaults the burst to two seconds of rate', () => {
     expect(() => loadConfig({ AGENTVIEW_RATE_LIMIT_BURST: '0', AGENTVIEW_DEMO: '0' }, () => 'x')).toThrow(/AGENTVIEW_RATE_LIMIT_BURST/);
     expect(loadConfig({ AGENTVIEW_RATE_LIMIT_RPS: '7', AGENTVIEW_DEMO: '0' }, () => 'x').rateLimitBurst).toBe(14);
   });
