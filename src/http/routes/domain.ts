@@ -28,6 +28,7 @@ export function domainRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         tags,
         summary: "Domain API: the host serving one of the account's services",
+        security: [],
         params: DomainParams,
         querystring: DomainQuery,
         response: { 200: BaseUri },
@@ -48,6 +49,7 @@ export function domainRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         tags,
         summary: "Domain API: the hosts of all the account's services",
+        security: [],
         params: AccountParams,
         querystring: DomainQuery,
         response: { 200: BaseUriList },

@@ -149,7 +149,8 @@ export function loginRoutes(app: FastifyInstance, deps: AppDeps & { auth: AuthSe
     {
       schema: {
         tags,
-        summary: "Refresh: extend the session's life by the bearer lifetime",
+        summary: "Refresh: extend the session's life by the bearer lifetime (bearer, or Session_id cookie with csrf)",
+        security: [],
         params: AccountParams,
         querystring: LoginQuery,
         body: SessionBody,
@@ -169,7 +170,8 @@ export function loginRoutes(app: FastifyInstance, deps: AppDeps & { auth: AuthSe
     {
       schema: {
         tags,
-        summary: 'Log out: revoke the bearer',
+        summary: 'Log out: revoke the bearer (bearer, or Session_id cookie with csrf)',
+        security: [],
         params: AccountParams,
         querystring: LoginQuery,
         body: SessionBody,
