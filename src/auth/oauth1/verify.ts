@@ -51,11 +51,15 @@ const INVALID_CREDENTIALS = 'OAuth credentials are not valid (unknown key or tok
 export async function verifyOAuth(req: OAuthRequest, o: OAuthVerifierOptions): Promise<OAuthResult> {
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
+  const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
+  // Not an OAuth request at all: leave it to other authenticators (even with a query we could not parse).
+  const oauthScheme = req.authorization !== undefined && /^\s*OAuth(\s|$)/i.test(req.authorization);
+  if (!oauthScheme && !rawQuery.includes('oauth_') && !(req.form ?? []).some(([n]) => isProtocol(n))) return { outcome: 'absent' };
   let header: Param[] | undefined;
   let query: Param[];
   try {
     header = parseAuthorizationHeader(req.authorization);
-    query = parseFormEncoded(q < 0 ? '' : req.url.slice(q + 1));
+    query = parseFormEncoded(rawQuery);
   } catch (e) {
     if (e instanceof OAuthFormatError) return { outcome: 'invalid', reason: e.message };
     throw e;
