@@ -237,6 +237,30 @@ describe('accounts and access over HTTP', () => {
   });
 });
 
+describe('OpenAPI document', () => {
+  it('describes the new routes, with login and domain public and OAuth as a scheme', async () => {
+    const s = await startTestServer();
+    try {
+      const r = await s.call('GET', '/openapi.json', undefined, { authorization: '' });
+      expect(r.status).toBe(200);
+      const paths = r.body.paths;
+      for (const p of [
+        '/api/account/{accountID}/login',
+        '/api/account/{accountID}/service/{service}/baseURI.json',
+        '/api/account/{accountID}/admin/users',
+        '/api/account/{accountID}/admin/keys/{appKey}',
+        '/messaging_history/api/account/{accountID}/agent-view/summary',
+      ]) {
+        expect(paths[p], p).toBeDefined();
+      }
+      expect(paths['/api/account/{accountID}/login'].post.security).toEqual([]);
+      expect(r.body.components.securitySchemes.oauth1).toBeDefined();
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('Domain API with a port in the public URL', () => {
   it('returns host:port', async () => {
     const s = await startTestServer({ AGENTVIEW_PUBLIC_URL: 'https://Metrics.Example.com:8443' });
