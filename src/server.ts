@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { Engine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
-import { AuthService, oauthAuthenticator, sessionAuthenticator } from './auth/index.js';
+import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
@@ -65,6 +65,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       adminTokenAuthenticator(config.adminToken),
       sessionAuthenticator(auth),
       oauthAuthenticator({ auth, nonces: stores.nonces, clock, publicUrl: config.publicUrl }),
+      sessionCookieAuthenticator(auth),
     ],
     isShuttingDown: () => shuttingDown,
     logger,

@@ -35,6 +35,40 @@ export function sessionAuthenticator(auth: AuthService): Authenticator {
   };
 }
 
+/** Reads one cookie from the Cookie header. */
+export function cookieValue(req: FastifyRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Name of the login session cookie (LivePerson's). */
+export const SESSION_COOKIE = 'Session_id';
+
+/**
+ * The login session cookie, for safe methods only (GET, HEAD): lets a page
+ * of the same site read with the session it logged in with, for example an
+ * EventSource, which cannot send an Authorization header. The cookie is
+ * SameSite=Strict and never accepted for a method that changes anything, so
+ * it opens no cross-site request forgery.
+ */
+export function sessionCookieAuthenticator(auth: AuthService): Authenticator {
+  return {
+    async authenticate(req) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+      const id = cookieValue(req, SESSION_COOKIE);
+      if (id === undefined) return undefined;
+      const session = await auth.sessionById(id);
+      if (!session) throw unauthorized('the session cookie is unknown, expired or revoked; log in again');
+      return sessionPrincipal(session);
+    },
+  };
+}
+
 /** The decoded parameters of a form body, kept by the form parser for OAuth. */
 declare module 'fastify' {
   interface FastifyRequest {

@@ -180,7 +180,9 @@ describe('accounts and access over HTTP', () => {
       const noAuth = { authorization: '' };
       expect((await s.call('POST', '/api/account/A1/refresh?v=1.3', {}, { ...noAuth, cookie })).status).toBe(401);
       expect((await s.call('POST', '/api/account/A1/refresh?v=1.3', { csrf: 'x' }, { ...noAuth, cookie })).status).toBe(401);
-      expect((await s.call('POST', '/api/account/A1/refresh?v=1.3', { csrf: r.body.csrf }, { ...noAuth, cookie })).status).toBe(200);
+      const refreshed = await s.call('POST', '/api/account/A1/refresh?v=1.3', { csrf: r.body.csrf }, { ...noAuth, cookie });
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.headers.get('set-cookie')).toBe(r.headers.get('set-cookie'));
       expect((await s.call('POST', '/api/account/A2/logout', { csrf: r.body.csrf }, { ...noAuth, cookie })).status).toBe(403);
       const out = await s.call('POST', '/api/account/A1/logout', { csrf: r.body.csrf }, { ...noAuth, cookie });
       expect(out.status).toBe(200);
@@ -188,6 +190,21 @@ describe('accounts and access over HTTP', () => {
       expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
       const st = await s.call('POST', '/messaging_history/api/account/A1/agent-view/status', {}, asUser(r.body.bearer));
       expect(st.status).toBe(401);
+    });
+
+    it('accepts the session cookie for reads (GET) only, e.g. for an EventSource', async () => {
+      await s.call('POST', '/api/account/A1/admin/users', { username: 'boss', password: 'boss password', roles: ['admin'] });
+      const r = await login('A1', 'boss', 'boss password');
+      const cookie = r.headers.get('set-cookie')!.split(';')[0]!;
+      const noAuth = { authorization: '' };
+      const get = await s.call('GET', '/api/account/A1/admin/users', undefined, { ...noAuth, cookie });
+      expect(get.status).toBe(200);
+      expect(get.body.users.length).toBeGreaterThan(0);
+      expect((await s.call('GET', '/api/account/A2/admin/users', undefined, { ...noAuth, cookie })).status).toBe(403);
+      const post = await s.call('POST', '/api/account/A1/admin/keys', {}, { ...noAuth, cookie });
+      expect(post.status).toBe(401);
+      const stale = await s.call('GET', '/api/account/A1/admin/users', undefined, { ...noAuth, cookie: `Session_id=${'0'.repeat(64)}` });
+      expect(stale.status).toBe(401);
     });
 
     it('logs out with the bearer alone; the bearer is revoked at once', async () => {

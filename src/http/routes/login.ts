@@ -5,7 +5,7 @@
  * are public in the sense of the auth hook: they check credentials themselves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sessionPrincipal, TokenBuckets, type AuthService, type IssuedSession } from '../../auth/index.js';
+import { cookieValue, SESSION_COOKIE, sessionPrincipal, TokenBuckets, type AuthService, type IssuedSession } from '../../auth/index.js';
 import { compareIds, MAIN_GROUP_ID, MAIN_GROUP_NAME } from '../../core/index.js';
 import { ApiError } from '../../errors/index.js';
 import type { SessionRecord } from '../../ports/index.js';
@@ -22,18 +22,8 @@ import type { AppDeps } from '../deps.js';
 import { bearerToken } from '../plugins/auth.js';
 import { baseUris } from './domain.js';
 
-const COOKIE = 'Session_id';
+const COOKIE = SESSION_COOKIE;
 const LOGIN_FAILED = 'login failed: the account, username or password is not valid';
-
-function cookieValue(req: FastifyRequest, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 function unauthorized(message: string): ApiError {
   return new ApiError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer realm="agentview"' });
@@ -160,7 +150,7 @@ export function loginRoutes(app: FastifyInstance, deps: AppDeps & { auth: AuthSe
     async (req, reply: FastifyReply) => {
       const session = await currentSession(req);
       const expiresAt = await auth.refresh(session);
-      void reply.header('Cache-Control', 'no-store');
+      void reply.header('Cache-Control', 'no-store').header('Set-Cookie', cookie(session.account, session.id, Math.floor(auth.bearerTtlMs / 1000)));
       return { sessionTTl: String(auth.bearerTtlMs), expiresAt };
     },
   );
