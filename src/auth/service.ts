@@ -87,6 +87,29 @@ export class AuthService {
     return userView(user);
   }
 
+  /**
+   * Changes a user's password and/or roles, ending its sessions (they carry
+   * the old roles, and a password change must lock out whoever had it).
+   * Undefined when there is no such user.
+   */
+  async updateUser(
+    account: string,
+    username: string,
+    change: { password?: string | undefined; roles?: readonly Scope[] | undefined },
+  ): Promise<UserView | undefined> {
+    const old = await this.store.getUser(account, username);
+    if (!old) return undefined;
+    const user: UserRecord = {
+      ...old,
+      roles: change.roles ? normalizeScopes(change.roles) : old.roles,
+      passwordHash: change.password !== undefined ? await hashPassword(change.password) : old.passwordHash,
+    };
+    // The port has no update: delete (which ends the sessions) and create again, keeping createdAt.
+    if (!(await this.store.deleteUser(account, username))) return undefined;
+    await this.store.createUser(user);
+    return userView(user);
+  }
+
   async listUsers(account: string): Promise<UserView[]> {
     return (await this.store.listUsers(account)).map(userView);
   }

@@ -18,6 +18,15 @@ export const CreateUserBody = Type.Object({
 });
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
+export const UpdateUserBody = Type.Object(
+  {
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    roles: Type.Optional(Scopes),
+  },
+  { minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBody>;
+
 export const UserView = Type.Object({
   username: Type.String(),
   roles: Type.Array(ScopeSchema),

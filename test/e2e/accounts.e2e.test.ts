@@ -64,6 +64,24 @@ describe('accounts and access over HTTP', () => {
       const st = await s.call('POST', '/messaging_history/api/account/A1/agent-view/status', {}, asUser(l.body.bearer));
       expect(st.status).toBe(401);
     });
+    it("changes a user's password and roles (PATCH), ending its sessions", async () => {
+      await s.call('POST', '/api/account/A1/admin/users', { username: 'carol', password: 'first password', roles: ['read'] });
+      const before = (await login('A1', 'carol', 'first password')).body;
+      const r = await s.call('PATCH', '/api/account/A1/admin/users/carol', { password: 'second password', roles: ['write', 'read'] });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ username: 'carol', roles: ['read', 'write'], createdAt: T0 });
+      expect((await s.call('POST', '/messaging_history/api/account/A1/agent-view/status', {}, asUser(before.bearer))).status).toBe(401);
+      expect((await login('A1', 'carol', 'first password')).status).toBe(401);
+      const after = await login('A1', 'carol', 'second password');
+      expect(after.body.scopes).toEqual(['read', 'write']);
+      const rolesOnly = await s.call('PATCH', '/api/account/A1/admin/users/carol', { roles: ['admin'] });
+      expect(rolesOnly.body.roles).toEqual(['admin']);
+      expect((await login('A1', 'carol', 'second password')).body.scopes).toEqual(['admin']);
+      expect((await s.call('PATCH', '/api/account/A1/admin/users/carol', {})).status).toBe(400);
+      expect((await s.call('PATCH', '/api/account/A1/admin/users/carol', { password: 'short' })).status).toBe(400);
+      expect((await s.call('PATCH', '/api/account/A1/admin/users/nobody', { roles: ['read'] })).status).toBe(404);
+      expect((await s.call('PATCH', '/api/account/A2/admin/users/carol', { roles: ['read'] })).status).toBe(404);
+    });
   });
 
   describe('admin: keys', () => {

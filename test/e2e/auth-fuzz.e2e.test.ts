@@ -17,6 +17,7 @@ describe('accounts and access never answer 5xx', () => {
     ['POST', '/api/account/A/admin/users'],
     ['POST', '/api/account/A/admin/keys'],
     ['DELETE', '/api/account/A/admin/keys/x'],
+    ['PATCH', '/api/account/A/admin/users/x'],
     ['POST', '/messaging_history/api/account/A/agent-view/summary?groupBy=skillId'],
     ['GET', '/api/account/A/service/msgHist/baseURI.json'],
   ] as const;

@@ -12,6 +12,7 @@ import {
   IssuedKeyView,
   KeyList,
   KeyParams,
+  UpdateUserBody,
   UserList,
   UserParams,
   UserView,
@@ -47,6 +48,27 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps & { auth: AuthSe
     '/api/account/:accountID/admin/users',
     { config: admin, schema: { tags, summary: "The account's users", params: AccountParams, response: { 200: UserList } } },
     async (req) => ({ users: await auth.listUsers((req.params as { accountID: string }).accountID) }),
+  );
+
+  app.patch(
+    '/api/account/:accountID/admin/users/:username',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "Change a user's password and/or roles; ends the user's sessions",
+        params: UserParams,
+        body: UpdateUserBody,
+        response: { 200: UserView },
+      },
+    },
+    async (req) => {
+      const { accountID, username } = req.params as { accountID: string; username: string };
+      const b = req.body as UpdateUserBody;
+      const user = await auth.updateUser(accountID, username, { password: b.password, roles: b.roles });
+      if (!user) throw new ApiError('NOT_FOUND', `account ${accountID} has no user ${JSON.stringify(username)}`, 'username');
+      return user;
+    },
   );
 
   app.delete(
