@@ -37,6 +37,12 @@ describe('CLI: users and keys', () => {
     expect(list.split('\n')[0]).toMatch(/^USERNAME\s+ROLES\s+CREATED$/);
     expect(list).toMatch(/maya\s+read,write\s+\d{4}-/);
     expect(list).toMatch(/zoe\s+read\s+/);
+    expect(await run(['users', 'update', '-a', 'A', '-u', 'zoe', '--password-stdin', '-r', 'read,admin'], 'new zoe password\n')).toBe(
+      'updated user zoe: roles read,admin, new password\n',
+    );
+    const zoe = await s.call('POST', '/api/account/A/login', { username: 'zoe', password: 'new zoe password' }, { authorization: '' });
+    expect(zoe.body.scopes).toEqual(['read', 'admin']);
+    await expect(run(['users', 'update', '-a', 'A', '-u', 'zoe'])).rejects.toThrow(/nothing to change/);
     expect(await run(['users', 'delete', '-a', 'A', 'zoe'])).toBe('deleted user zoe\n');
     expect(JSON.parse(await run(['users', 'list', '-a', 'A', '--json'])).map((u: { username: string }) => u.username)).toEqual(['maya']);
   });

@@ -35,6 +35,21 @@ export function registerUsers(program: Command, io: CliIo = processIo): void {
       io.out(o.json ? `${JSON.stringify(user)}\n` : `created user ${user.username} in account ${o.account} with roles ${user.roles.join(',')}\n`);
     });
 
+  common(users.command('update').description("change a user's password and/or roles (ends its sessions)"))
+    .requiredOption('-u, --username <name>', 'login name')
+    .option('-p, --password <password>', 'new password (visible to other local users; prefer --password-stdin)')
+    .option('--password-stdin', 'read the new password from standard input')
+    .option('-r, --roles <roles>', 'new comma-separated roles: read, write, admin')
+    .action(async (o: Common & { username: string; password?: string; passwordStdin?: boolean; roles?: string }) => {
+      if (o.password !== undefined && o.passwordStdin) throw new Error('give at most one of --password and --password-stdin');
+      const password = o.passwordStdin ? (await io.readStdin()).replace(/\r?\n$/, '') : o.password;
+      const roles = o.roles !== undefined ? parseScopes(o.roles) : undefined;
+      if (password === undefined && roles === undefined) throw new Error('nothing to change: give a new password and/or --roles');
+      const body = { ...(password !== undefined ? { password } : {}), ...(roles ? { roles } : {}) };
+      const user = await apiRequest<UserView>(targetFrom(o), 'PATCH', `${base(o.account)}/${encodeURIComponent(o.username)}`, body);
+      io.out(o.json ? `${JSON.stringify(user)}\n` : `updated user ${user.username}: roles ${user.roles.join(',')}${password !== undefined ? ', new password' : ''}\n`);
+    });
+
   common(users.command('list').description("list the account's users")).action(async (o: Common) => {
     const r = await apiRequest<{ users: UserView[] }>(targetFrom(o), 'GET', base(o.account));
     if (o.json) return io.out(`${JSON.stringify(r.users)}\n`);
