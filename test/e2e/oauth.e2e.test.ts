@@ -58,6 +58,9 @@ describe('OAuth 1.0a', () => {
     const r = await call({ creds: read, where: 'form' });
     expect(r.status).toBe(200);
     expect(r.body._metadata.count).toBe(2);
+    // A form body that carries no OAuth parameters is just an unsupported body type.
+    const plain = await s.call('POST', STATUS, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(plain.status).toBe(415);
   });
 
   it('accepts form fields besides the OAuth parameters (they are signed too, see the tampering test)', async () => {
