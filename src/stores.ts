@@ -4,12 +4,14 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import type { EventLog, SnapshotStore } from './ports/index.js';
+import { systemClock, type AuthStore, type Clock, type EventLog, type NonceStore, type SnapshotStore } from './ports/index.js';
 import { accountShard, type ShardSpec } from './core/index.js';
-import { MemoryEventLog, MemorySnapshotStore } from './adapters/memory/index.js';
-import { openDatabase, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
+import { MemoryAuthStore, MemoryEventLog, MemoryNonceStore, MemorySnapshotStore } from './adapters/memory/index.js';
+import { openDatabase, SqliteAuthStore, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
 import {
+  JetStreamAuthStore,
   JetStreamEventLog,
+  JetStreamNonceStore,
   JetStreamSnapshotStore,
   NatsConnection,
   type AdapterLogger,
@@ -18,6 +20,10 @@ import {
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
+  /** Users, OAuth keys and login sessions. */
+  auth: AuthStore;
+  /** Single-use OAuth nonces (per process unless the store is shared). */
+  nonces: NonceStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
   /** The shared NATS connection in cluster mode (other components keep their state in JetStream KV). */
@@ -41,6 +47,8 @@ export function natsNames(namespace: string) {
     stream: `${namespace}_events`,
     subjectPrefix: `${namespace}.events`,
     snapshotBucket: `${namespace}_snapshots`,
+    authBucket: `${namespace}_auth`,
+    nonceBucket: `${namespace}_nonces`,
     /** Prefix for the key-value buckets of other components (`<prefix>_auth`, …). */
     bucketPrefix: namespace,
   };
@@ -50,11 +58,19 @@ export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config, options: OpenStoresOptions = {}): Stores {
+export function openStores(config: Config, clock: Clock = systemClock, options: OpenStoresOptions = {}): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
-      return { log, snapshots: new MemorySnapshotStore(), db: undefined, nats: undefined, close: () => log.close() };
+      return {
+        log,
+        snapshots: new MemorySnapshotStore(),
+        auth: new MemoryAuthStore(),
+        nonces: new MemoryNonceStore(clock),
+        db: undefined,
+        nats: undefined,
+        close: () => log.close(),
+      };
     }
     case 'sqlite': {
       const db = openDatabase(dataFile(config), { synchronous: config.sqliteSynchronous });
@@ -62,6 +78,8 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
       return {
         log,
         snapshots: new SqliteSnapshotStore(db),
+        auth: new SqliteAuthStore(db),
+        nonces: new MemoryNonceStore(clock),
         db,
         nats: undefined,
         close: async () => {
@@ -85,9 +103,14 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
       });
       const view = config.viewShard ? `shard-${config.viewShard.index}-of-${config.viewShard.count}` : 'all';
       const snapshots = new JetStreamSnapshotStore(nats, log, { bucket: names.snapshotBucket, replicas: config.natsReplicas, view });
+      // Users, keys, sessions and nonces are shared by every server through JetStream KV.
+      const auth = new JetStreamAuthStore(nats, { bucket: names.authBucket, replicas: config.natsReplicas });
+      const nonces = new JetStreamNonceStore(nats, clock, { bucket: names.nonceBucket, replicas: config.natsReplicas });
       return {
         log,
         snapshots,
+        auth,
+        nonces,
         db: undefined,
         nats,
         close: async () => {

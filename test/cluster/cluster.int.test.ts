@@ -9,6 +9,7 @@ import { natsAvailable, startNatsCluster, type NatsCluster } from '../helpers/na
 import { eventually, spawnClusterServer, startClusterServer, streamLeader, type ChildServer } from '../helpers/cluster.js';
 import type { TestServer } from '../helpers/server.js';
 import { accountShard } from '../../src/core/index.js';
+import { signedFetch } from '../helpers/oauth.js';
 
 const STATUS = (account: string) => `/messaging_history/api/account/${account}/agent-view/status?limit=1000`;
 const EVENTS = (account: string) => `/api/account/${account}/events`;
@@ -203,5 +204,35 @@ describe.skipIf(!natsAvailable())('cluster mode on a 3-node JetStream cluster', 
     } finally {
       await Promise.all(shards.map((s) => s.stop()));
     }
+  });
+
+  it('shares users, sessions, keys and OAuth nonces between servers', async () => {
+    const account = 'acc-auth';
+    const created = await a.call('POST', `/api/account/${account}/admin/users`, { username: 'maya', password: 'correct horse battery', roles: ['read'] });
+    expect(created.status).toBeLessThan(300);
+    // Logged in on the other server, used on the first, ended on the first, refused on the other.
+    const login = await fetch(`${b.url}/api/account/${account}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'maya', password: 'correct horse battery' }),
+    });
+    expect(login.status).toBe(200);
+    const { bearer } = (await login.json()) as { bearer: string };
+    const asMaya = { authorization: `Bearer ${bearer}` };
+    const read = await fetch(`${a.url}${STATUS(account)}`, { method: 'POST', headers: asMaya });
+    expect(read.status).toBe(200);
+    expect((await fetch(`${a.url}/api/account/${account}/logout`, { method: 'POST', headers: asMaya })).status).toBe(200);
+    expect((await fetch(`${b.url}${STATUS(account)}`, { method: 'POST', headers: asMaya })).status).toBe(401);
+
+    // An OAuth key made on one server signs requests to the other; a replayed nonce is refused anywhere.
+    const key = await b.call('POST', `/api/account/${account}/admin/keys`, { scopes: ['read'] });
+    expect(key.status).toBeLessThan(300);
+    const creds = { appKey: key.body.appKey, appSecret: key.body.appSecret, token: key.body.token, tokenSecret: key.body.tokenSecret };
+    const path = STATUS(account);
+    const signed = { method: 'POST', signedUrl: `http://agentview.test${path}`, creds, nonce: 'cluster-nonce-1', timestamp: Math.floor(Date.now() / 1000) };
+    expect((await signedFetch({ ...signed, sendTo: `${a.url}${path}` })).status).toBe(200);
+    expect((await signedFetch({ ...signed, sendTo: `${b.url}${path}` })).status).toBe(401);
+    expect((await a.call('DELETE', `/api/account/${account}/admin/keys/${encodeURIComponent(creds.appKey)}`)).status).toBeLessThan(300);
+    expect((await signedFetch({ ...signed, nonce: 'cluster-nonce-2', sendTo: `${b.url}${path}` })).status).toBe(401);
   });
 });

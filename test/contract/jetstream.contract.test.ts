@@ -1,12 +1,21 @@
 /**
- * The EventLog and SnapshotStore contracts against the JetStream adapters,
+ * The EventLog, SnapshotStore, AuthStore and NonceStore contracts against
+ * the JetStream adapters (stream, object store, key-value buckets),
  * on a private single-node nats-server; every harness gets its own stream
  * and bucket, and "reopen" is a new connection and log over the same stream
  * (what a restarted server does).
  */
 import { afterAll, beforeAll } from 'vitest';
-import { JetStreamEventLog, JetStreamSnapshotStore, NatsConnection } from '../../src/adapters/jetstream/index.js';
+import {
+  JetStreamAuthStore,
+  JetStreamEventLog,
+  JetStreamNonceStore,
+  JetStreamSnapshotStore,
+  NatsConnection,
+} from '../../src/adapters/jetstream/index.js';
 import type { EventLog } from '../../src/ports/index.js';
+import { authStoreContract, type AuthStoreFixture } from './auth-store.contract.js';
+import { nonceStoreContract } from './nonce-store.contract.js';
 import { natsAvailable, startNatsCluster, type NatsCluster } from '../helpers/nats.js';
 import { eventLogContract, snapshotStoreContract } from './event-log.contract.js';
 
@@ -64,5 +73,27 @@ if (available) {
       reopen: () => Promise.resolve(j.open().store),
       cleanup: j.cleanup,
     };
+  });
+
+  authStoreContract('jetstream', () => {
+    const bucket = `auth${++counter}`;
+    const openAt = (): AuthStoreFixture => {
+      const conn = new NatsConnection(nats!.urls);
+      const store = new JetStreamAuthStore(conn, { bucket, replicas: 1 });
+      return {
+        store,
+        dispose: () => conn.close(),
+        reopen: async () => {
+          await conn.close();
+          return openAt();
+        },
+      };
+    };
+    return Promise.resolve(openAt());
+  });
+
+  nonceStoreContract('jetstream', (clock) => {
+    const conn = new NatsConnection(nats!.urls);
+    return Promise.resolve({ store: new JetStreamNonceStore(conn, clock, { bucket: `nonces${++counter}`, replicas: 1 }), dispose: () => conn.close() });
   });
 }

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { Clock } from '../../src/ports/index.js';
 import type { Logger } from 'pino';
+import type { Clock } from '../../src/ports/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
