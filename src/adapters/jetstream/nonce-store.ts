@@ -17,10 +17,13 @@ export interface JetStreamNonceStoreOptions {
   replicas: number;
   /** Server-side lifetime of entries: at least the longest nonce validity (default 1 h). */
   ttlMs?: number;
+  /** Deadline of one check before it fails as STORE_UNAVAILABLE (default 5 s). */
+  timeoutMs?: number;
 }
 
 export class JetStreamNonceStore implements NonceStore {
   private readonly kv: () => Promise<KV>;
+  private readonly timeoutMs: number;
 
   constructor(
     nats: NatsConnection,
@@ -28,10 +31,11 @@ export class JetStreamNonceStore implements NonceStore {
     options: JetStreamNonceStoreOptions,
   ) {
     this.kv = lazyBucket(nats, { bucket: options.bucket, replicas: options.replicas, ttlMs: options.ttlMs ?? 3_600_000 });
+    this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
   remember(scope: string, nonce: string, expiresAt: number): Promise<boolean> {
-    return storeCall('recording an OAuth nonce', 5000, () => this.rememberNow(scope, nonce, expiresAt));
+    return storeCall('recording an OAuth nonce', this.timeoutMs, () => this.rememberNow(scope, nonce, expiresAt));
   }
 
   private async rememberNow(scope: string, nonce: string, expiresAt: number): Promise<boolean> {
