@@ -208,6 +208,27 @@ describe.skipIf(!natsAvailable())('JetStreamEventLog on a private nats-server', 
     expect((await fresh.append({ account: 'a', events: [hb('2', 'two')] })).accepted).toBe(1);
   });
 
+  it('re-derives history from the stored snapshot once the stream no longer holds its first messages', async () => {
+    const n = names();
+    const { conn, log } = openLog(n);
+    const store = new JetStreamSnapshotStore(conn, log, { bucket: n.bucket, replicas: 1, view: 'all' });
+    const live: LogEntry[] = [];
+    await log.subscribe(0, (e) => live.push(...e)).caughtUp;
+    const positions: number[] = [];
+    for (let i = 0; i < 3; i++) positions.push((await log.append({ account: 'a', events: [hb(String(i), `e${i}`)] })).position);
+    await store.save({ position: positions[2]!, takenAt: 1, accounts: [] });
+    for (let i = 3; i < 5; i++) positions.push((await log.append({ account: 'a', events: [hb(String(i), `e${i}`)] })).position);
+    const { jsm } = await conn.handles();
+    await jsm.streams.purge(n.stream, { seq: positions[2]! + 1 });
+    const tail: LogEntry[] = [];
+    for await (const chunk of log.read(positions[2]!)) tail.push(...chunk);
+    expect(tail).toEqual(live.slice(3));
+    expect(tail.map((e) => e.event.seq)).toEqual([4, 5]);
+    await expect(async () => {
+      for await (const chunk of log.read(0)) void chunk;
+    }).rejects.toThrow(/cannot be re-derived/);
+  });
+
   it('refuses writes it cannot store while NATS is down, reports itself behind, and recovers', async () => {
     const { log } = openLog(names(), { publishTimeoutMs: 1000 });
     await log.subscribe(0, () => undefined).caughtUp;

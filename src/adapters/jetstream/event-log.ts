@@ -32,7 +32,7 @@ import { ApiError } from '../../errors/index.js';
 import type { AppendRequest, AppendResult, EventLog, LogEntry, LogListener, Subscription } from '../../ports/index.js';
 import { decodeBatches, ENCODING_HEADER, FORMAT_HEADER, FORMAT_VERSION, messageJson, parseWindow, toPayload, utf8Length, WINDOW_HEADER } from './codec.js';
 import { errorText, retrying, sleep, type NatsConnection } from './connection.js';
-import { LogState, type Applied, type EncodedLogState } from './log-state.js';
+import { LogState, type Applied, type EncodedLogState, type StreamMessage } from './log-state.js';
 
 export interface JetStreamEventLogOptions {
   /** Stream name (letters, digits, `_`, `-`). */
@@ -353,22 +353,17 @@ export class JetStreamEventLog implements EventLog {
       this.logger.error({ seq, format }, this.blocked);
       return;
     }
-    const account = m.subject.slice(this.opts.subjectPrefix.length + 1);
-    const batches = /^[A-Za-z0-9_-]{1,64}$/.test(account)
-      ? decodeBatches(m.data, m.headers?.get(ENCODING_HEADER) === 'deflate')
-      : undefined;
-    const time = Math.floor(m.info.timestampNanos / 1e6);
+    const msg = this.decodeMessage(m);
     let applied: Applied = { entries: [], results: [] };
-    if (batches === undefined) {
+    if (msg === undefined) {
       this.logger.warn({ seq, subject: m.subject }, 'skipping a stream message that is not an agentview batch');
       this.state.skip(seq);
     } else {
-      const windowMs = parseWindow(m.headers?.get(WINDOW_HEADER));
-      applied = this.state.apply({ seq, time, account, batches, ...(windowMs ? { windowMs } : {}) });
+      applied = this.state.apply(msg);
     }
     const id = m.headers?.get('Nats-Msg-Id');
     const pending = id ? this.pendingById.get(id) : undefined;
-    if (pending && pending.account === account) pending.results = applied.results;
+    if (pending && msg && pending.account === msg.account) pending.results = applied.results;
     if (applied.entries.length > 0) this.deliver(applied.entries);
     this.releaseWaiters();
     this.pruneObservations();
@@ -639,32 +634,58 @@ export class JetStreamEventLog implements EventLog {
   }
 
   /**
-   * Re-derives the entries after `after` up to stream sequence `until` by
-   * applying the stream from its first message with a fresh state (entries
-   * exist only as the result of applying every message before them).
+   * Re-derives the entries after `after` up to stream sequence `until`:
+   * entries exist only as the result of applying every message before them,
+   * so the replay starts from a stored log state at or before `after` (the
+   * latest snapshot's, when it is early enough) or from the stream's first
+   * message.
    */
   private async *replay(after: number, until: number): AsyncGenerator<LogEntry[]> {
     if (until === 0) return;
-    const info = await this.streamInfo();
-    if (info.firstSeq > 1) {
-      throw new Error(
-        `entries before stream sequence ${info.firstSeq} are no longer in the stream (retention); history can only be read from a snapshot`,
-      );
-    }
-    const state = new LogState(this.dedupWindowMs, this.serves);
-    for await (const batch of this.readMessages(1, until)) {
+    const state = await this.replayStart(after);
+    if (state.appliedSeq >= until) return;
+    for await (const batch of this.readMessages(state.appliedSeq + 1, until)) {
       for (const m of batch) {
-        const account = m.subject.slice(this.opts.subjectPrefix.length + 1);
-        const batches = decodeBatches(m.data, m.headers?.get(ENCODING_HEADER) === 'deflate');
-        if (!batches || !/^[A-Za-z0-9_-]{1,64}$/.test(account)) {
+        const msg = this.decodeMessage(m);
+        if (!msg) {
           state.skip(m.seq);
           continue;
         }
-        const windowMs = parseWindow(m.headers?.get(WINDOW_HEADER));
-        const { entries } = state.apply({ seq: m.seq, time: Math.floor(m.info.timestampNanos / 1e6), account, batches, ...(windowMs ? { windowMs } : {}) });
+        const { entries } = state.apply(msg);
         if (entries.length > 0 && entries[0]!.position > after) yield entries;
       }
     }
+  }
+
+  private async replayStart(after: number): Promise<LogState> {
+    const info = await this.streamInfo();
+    const base = this.replayBase ? await this.replayBase().catch(() => undefined) : undefined;
+    if (base && base.streamCreated === info.created && base.state.lastEntryPosition <= after && base.state.appliedSeq + 1 >= info.firstSeq) {
+      return LogState.decode(base.state, this.dedupWindowMs, this.serves);
+    }
+    if (info.firstSeq > 1) {
+      throw new Error(
+        `entries after position ${after} cannot be re-derived: the stream starts at ${info.firstSeq} (retention) and no snapshot is early enough`,
+      );
+    }
+    return new LogState(this.dedupWindowMs, this.serves);
+  }
+
+  private replayBase: (() => Promise<LogStateExport | undefined>) | undefined;
+
+  /** Where replays may start instead of the stream's first message (the snapshot store provides it). */
+  setReplayBase(provider: () => Promise<LogStateExport | undefined>): void {
+    this.replayBase = provider;
+  }
+
+  /** A stream message as the state machine takes it; undefined when it is not an agentview batch. */
+  private decodeMessage(m: JsMsg): StreamMessage | undefined {
+    const account = m.subject.slice(this.opts.subjectPrefix.length + 1);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(account)) return undefined;
+    const batches = decodeBatches(m.data, m.headers?.get(ENCODING_HEADER) === 'deflate');
+    if (!batches) return undefined;
+    const windowMs = parseWindow(m.headers?.get(WINDOW_HEADER));
+    return { seq: m.seq, time: Math.floor(m.info.timestampNanos / 1e6), account, batches, ...(windowMs ? { windowMs } : {}) };
   }
 
   /** Stream messages from `from` to `until` in order, in batches; resumes a consumer that stalls. */

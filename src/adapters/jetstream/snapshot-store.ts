@@ -62,6 +62,25 @@ export class JetStreamSnapshotStore implements SnapshotStore {
     private readonly options: JetStreamSnapshotStoreOptions,
   ) {
     this.name = `view.${options.view}`;
+    // Replays of the log (late subscribers, reads) may start from the stored snapshot.
+    log.setReplayBase(() => this.loadLogState());
+  }
+
+  private async loadLogState(): Promise<LogStateExport | undefined> {
+    const stored = await this.read();
+    return stored?.log ? { state: stored.log, streamCreated: stored.streamCreated } : undefined;
+  }
+
+  private async read(): Promise<Stored | undefined> {
+    const os = await this.bucket();
+    const info = await os.info(this.name);
+    if (!info || info.deleted) return undefined;
+    const blob = await withTimeout(os.getBlob(this.name), 30_000, 'reading the snapshot timed out');
+    if (!blob) return undefined;
+    const stored = JSON.parse((await gunzipAsync(blob)).toString('utf8')) as Stored;
+    if (stored.v === 1) return stored;
+    this.nats.logger.warn({ format: stored.v }, 'ignoring a snapshot in an unknown format');
+    return undefined;
   }
 
   private bucket(): Promise<ObjectStore> {
@@ -85,12 +104,8 @@ export class JetStreamSnapshotStore implements SnapshotStore {
     let stored: Stored | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        const os = await this.bucket();
-        const info = await os.info(this.name);
-        if (!info || info.deleted) return undefined;
-        const blob = await withTimeout(os.getBlob(this.name), 30_000, 'reading the snapshot timed out');
-        if (!blob) return undefined;
-        stored = JSON.parse((await gunzipAsync(blob)).toString('utf8')) as Stored;
+        stored = await this.read();
+        if (!stored) return undefined;
         break;
       } catch (err) {
         // A snapshot replaced while it is read loses its chunks: read the new one.
@@ -102,10 +117,6 @@ export class JetStreamSnapshotStore implements SnapshotStore {
         if (attempt % 5 === 1) logger.warn({ err: errorText(err), attempt }, 'reading the snapshot failed; retrying');
         await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
-    }
-    if (stored.v !== 1) {
-      logger.warn({ format: stored.v }, 'ignoring a snapshot in an unknown format');
-      return undefined;
     }
     const stream = await this.log.streamInfo();
     const appliedSeq = stored.log?.appliedSeq ?? stored.snapshot.position;
