@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { createLogger } from './observability/logger.js';
@@ -29,6 +29,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  retention: RetentionService;
   stores: Stores;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
@@ -47,7 +48,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config);
+  const stores = openStores(config, { onWarning: (msg) => logger.warn(msg) });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
@@ -63,6 +64,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    history: stores.history,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -72,6 +74,16 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const started = Date.now();
   await engine.start();
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+
+  const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    onError: (err) => logger.error({ err }, 'retention failed'),
+    onCompacted: (r) => {
+      if (r.events + r.eventIds + r.historyRows > 0) logger.info({ ...r }, 'retention compacted old data');
+    },
+  });
+  retention.start();
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
@@ -85,10 +97,11 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       shuttingDown = true;
       await sim?.stop();
       await app.close();
+      await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, stores, config, url, close };
+  return { app, engine, retention, stores, config, url, close };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {

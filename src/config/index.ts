@@ -30,6 +30,8 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** How often retention compacts the log and history. */
+  retentionIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +142,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    retentionIntervalMs: int('AGENTVIEW_RETENTION_INTERVAL_MS', 3_600_000, 1000, 7 * 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -134,6 +134,18 @@ describe('status segments', () => {
     ]);
   });
 
+  it('shows nothing for a time-out met exactly by the next activity', () => {
+    const r = new Rows().feed(
+      { type: 'agent.loggedIn', agentId: '1', time: at(0) },
+      { type: 'agent.heartbeat', agentId: '1', time: at(60_000) },
+      { type: 'agent.connectionTimedOut', agentId: '1', time: at(120_000) },
+    );
+    expect(r.of('1')).toEqual([
+      ['ONLINE', undefined, 'C', at(0), at(120_000)],
+      ['ONLINE', undefined, 'D', at(120_000), undefined],
+    ]);
+  });
+
   it('follows a shorter connection time-out from the moment the setting changes', () => {
     const r = new Rows().feed(
       { type: 'agent.loggedIn', agentId: '1', time: at(0) },

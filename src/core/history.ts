@@ -191,7 +191,10 @@ export function trackEvent(h: AccountHistory, event: StoredEvent, ops: HistoryOp
     if (open && open.connectionState === 'CONNECTED') {
       // Other agents' connection fields are not moved by this event: judge them after it.
       const at = lapsed.has(id) ? lapsed.get(id) : a ? lapsedAt(acc, a, t) : undefined;
-      if (at !== undefined) {
+      // A deadline at the event's own time leaves nothing to show: what the
+      // event makes of the agent decides (an activity exactly on the
+      // deadline reconnects it, a time-out disconnects it).
+      if (at !== undefined && Math.max(at, open.start) < t) {
         cut(h, open, { ...open, connectionState: 'DISCONNECTED' }, at, ops);
         open = h.open.get(id)!;
       }

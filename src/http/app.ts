@@ -12,6 +12,7 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { historyRoutes } from './routes/history.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -49,5 +50,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  if (deps.history) historyRoutes(app, deps, deps.history);
   return app;
 }

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
-import type { Clock } from '../ports/index.js';
+import type { Clock, HistoryIndex } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
 
 export interface AppDeps {
@@ -17,5 +17,7 @@ export interface AppDeps {
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;
+  /** Status history (spec 4.3, 4.4); its routes exist only when given. */
+  history?: HistoryIndex;
 }
 

@@ -2,3 +2,4 @@ export type * from './event-log.js';
 export type * from './snapshot-store.js';
 export * from './clock.js';
 export type * from './history-index.js';
+export type * from './retention.js';

@@ -114,7 +114,7 @@ export class MemoryHistoryIndex implements HistoryIndex {
     for (let i = lo; i < r.segments.length; i++) {
       const s = r.segments[i]!;
       if (s.start >= q.to) break;
-      const end = s.end ?? nowTo;
+      const end = Math.min(s.end ?? nowTo, q.to);
       if (end <= Math.max(s.start, q.from)) continue;
       if (segmentMatches(s, q.filter)) out.push(s);
     }

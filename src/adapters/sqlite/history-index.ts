@@ -301,6 +301,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
     const params: Record<string, unknown> = { account, from: q.from, to: q.to, nowTo };
     const conds = [
       'account = @account',
+      '@from < @to',
       'start_ms < @to',
       'end_ms > @from',
       // An open row ends at min(now, to): it must start before that, and that must be after `from`.

@@ -2,3 +2,4 @@ export { openDatabase, migrate, DataFormatError, DATA_FORMAT_VERSION, type Sqlit
 export { SqliteEventLog, type TransactionHook } from './event-log.js';
 export { SqliteSnapshotStore } from './snapshot-store.js';
 export { SqliteHistoryIndex, type SqliteHistoryIndexOptions } from './history-index.js';
+export { SqliteLogCompactor } from './log-compactor.js';
