@@ -320,19 +320,11 @@ export interface TimeInStatusRow {
   avgMs: number;
 }
 
-const MEASURE_ORDER: Record<TimeMeasure, number> = {
-  ONLINE: 0,
-  AWAY: 1,
-  BACK_SOON: 2,
-  OFFLINE: 3,
-  LOGGED_IN: 4,
-  AT_CAPACITY: 5,
-};
+/** Slots of the per-key tables, in row order. */
+const MEASURES: readonly TimeMeasure[] = ['ONLINE', 'AWAY', 'BACK_SOON', 'OFFLINE', 'LOGGED_IN', 'AT_CAPACITY'];
+const SLOT: Record<TimeMeasure, number> = { ONLINE: 0, AWAY: 1, BACK_SOON: 2, OFFLINE: 3, LOGGED_IN: 4, AT_CAPACITY: 5 };
 
 interface Stat {
-  key: string;
-  status: TimeMeasure;
-  reasonId: string | undefined;
   total: number;
   count: number;
   min: number;
@@ -340,10 +332,17 @@ interface Stat {
 }
 
 interface Run {
-  start: number;
   end: number;
   total: number;
 }
+
+/** Open runs or statistics of one key: one per measure, plus one per away reason. */
+interface Slots<T> {
+  measures: (T | undefined)[];
+  reasons: Map<string, T>;
+}
+
+const newSlots = <T>(): Slots<T> => ({ measures: [undefined, undefined, undefined, undefined, undefined, undefined], reasons: new Map() });
 
 /**
  * Aggregates time in status over `[from, to)`. Feed it each agent's
@@ -358,7 +357,7 @@ interface Run {
  * overlaps, so it follows the same filters and the same group and skills.
  */
 export class TimeInStatusAggregator {
-  private readonly stats = new Map<string, Stat>();
+  private readonly stats = new Map<string, Slots<Stat>>();
 
   constructor(
     private readonly groupBy: GroupBy,
@@ -382,28 +381,20 @@ export class TimeInStatusAggregator {
 
   /** Adds one agent's segments and at-capacity periods (each sorted by start). */
   addAgent(segments: readonly StatusSegment[], periods: readonly CapacityPeriod[]): void {
-    const capacity = mergePeriods(periods);
-    const runs = new Map<string, Run>();
-    const add = (key: string, status: TimeMeasure, reasonId: string | undefined, start: number, end: number) => {
-      const id = `${key}\u0000${status}\u0000${reasonId ?? ''}`;
-      const run = runs.get(id);
-      if (run && run.end === start) {
-        run.end = end;
-        run.total += end - start;
-        return;
-      }
-      if (run) this.record(key, status, reasonId, run.total);
-      runs.set(id, { start, end, total: end - start });
-    };
+    const capacity = periods.length > 0 ? mergePeriods(periods) : periods;
+    const runs = new Map<string, Slots<Run>>();
     let ci = 0;
     for (const seg of segments) {
       const c = clipPeriod(seg.start, seg.end, this.from, this.to, this.now);
       if (!c) continue;
       const keys = this.keysOf(seg);
+      const slot = SLOT[seg.status];
       for (const key of keys) {
-        add(key, seg.status, undefined, c.start, c.end);
-        if (seg.reasonId !== undefined) add(key, seg.status, seg.reasonId, c.start, c.end);
-        if (seg.status !== 'OFFLINE') add(key, 'LOGGED_IN', undefined, c.start, c.end);
+        let r = runs.get(key);
+        if (!r) runs.set(key, (r = newSlots<Run>()));
+        this.extend(key, r, slot, undefined, c.start, c.end);
+        if (seg.reasonId !== undefined) this.extend(key, r, slot, seg.reasonId, c.start, c.end);
+        if (slot !== SLOT.OFFLINE) this.extend(key, r, SLOT.LOGGED_IN, undefined, c.start, c.end);
       }
       // At-capacity pieces inside this segment (both lists are sorted and
       // neither overlaps itself, so one forward pass finds them).
@@ -414,22 +405,41 @@ export class TimeInStatusAggregator {
           continue;
         }
         const pc = clipPeriod(p.start, p.end, c.start, c.end, this.now);
-        if (pc) for (const key of keys) add(key, 'AT_CAPACITY', undefined, pc.start, pc.end);
+        if (pc) for (const key of keys) this.extend(key, runs.get(key)!, SLOT.AT_CAPACITY, undefined, pc.start, pc.end);
         if (p.end !== undefined && p.end <= c.end) ci++;
         else break;
       }
     }
-    for (const [id, run] of runs) {
-      const [key, status, reason] = id.split('\u0000') as [string, TimeMeasure, string];
-      this.record(key, status, reason === '' ? undefined : reason, run.total);
+    for (const [key, r] of runs) {
+      r.measures.forEach((run, i) => {
+        if (run) this.record(key, i, undefined, run.total);
+      });
+      for (const [reason, run] of r.reasons) this.record(key, SLOT.AWAY, reason, run.total);
     }
   }
 
-  private record(key: string, status: TimeMeasure, reasonId: string | undefined, ms: number): void {
-    const id = `${key}\u0000${status}\u0000${reasonId ?? ''}`;
-    const s = this.stats.get(id);
+  /** Extends the open run of (key, measure[, reason]) or closes it and opens another. */
+  private extend(key: string, r: Slots<Run>, slot: number, reason: string | undefined, start: number, end: number): void {
+    const run = reason === undefined ? r.measures[slot] : r.reasons.get(reason);
+    if (run && run.end === start) {
+      run.end = end;
+      run.total += end - start;
+      return;
+    }
+    if (run) this.record(key, slot, reason, run.total);
+    const next = { end, total: end - start };
+    if (reason === undefined) r.measures[slot] = next;
+    else r.reasons.set(reason, next);
+  }
+
+  private record(key: string, slot: number, reason: string | undefined, ms: number): void {
+    let k = this.stats.get(key);
+    if (!k) this.stats.set(key, (k = newSlots<Stat>()));
+    const s = reason === undefined ? k.measures[slot] : k.reasons.get(reason);
     if (!s) {
-      this.stats.set(id, { key, status, reasonId, total: ms, count: 1, min: ms, max: ms });
+      const stat = { total: ms, count: 1, min: ms, max: ms };
+      if (reason === undefined) k.measures[slot] = stat;
+      else k.reasons.set(reason, stat);
       return;
     }
     s.total += ms;
@@ -440,21 +450,27 @@ export class TimeInStatusAggregator {
 
   /** Rows ordered by key, then ONLINE, AWAY (then each reason), BACK_SOON, OFFLINE, LOGGED_IN, AT_CAPACITY. */
   rows(): TimeInStatusRow[] {
-    const byReason = (a: string | undefined, b: string | undefined) =>
-      a === b ? 0 : a === undefined ? -1 : b === undefined ? 1 : compareIds(a, b);
-    const stats = [...this.stats.values()].sort(
-      (a, b) => compareIds(a.key, b.key) || MEASURE_ORDER[a.status] - MEASURE_ORDER[b.status] || byReason(a.reasonId, b.reasonId),
-    );
-    return stats.map((s) => ({
-      key: s.key,
-      status: s.status,
-      ...(s.reasonId !== undefined ? { reasonId: s.reasonId } : {}),
+    const out: TimeInStatusRow[] = [];
+    const row = (key: string, status: TimeMeasure, reasonId: string | undefined, s: Stat): TimeInStatusRow => ({
+      key,
+      status,
+      ...(reasonId !== undefined ? { reasonId } : {}),
       totalMs: s.total,
       count: s.count,
       minMs: s.min,
       maxMs: s.max,
       avgMs: Math.round(s.total / s.count),
-    }));
+    });
+    for (const key of [...this.stats.keys()].sort(compareIds)) {
+      const k = this.stats.get(key)!;
+      k.measures.forEach((s, i) => {
+        if (s) out.push(row(key, MEASURES[i]!, undefined, s));
+        if (i === SLOT.AWAY) {
+          for (const reason of [...k.reasons.keys()].sort(compareIds)) out.push(row(key, 'AWAY', reason, k.reasons.get(reason)!));
+        }
+      });
+    }
+    return out;
   }
 }
 

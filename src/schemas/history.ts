@@ -151,22 +151,33 @@ export function toHistoryFilter(q: { agentIds?: string | string[]; agentGroupIds
   };
 }
 
-export function encodeCursor(c: SegmentCursor): string {
-  return Buffer.from(JSON.stringify([c.agentId, c.start, c.id])).toString('base64url');
+/**
+ * The `cursor` parameter: where the last page stopped, plus the count of the
+ * first page (later pages do not count again).
+ */
+export interface PageCursor {
+  after: SegmentCursor;
+  count: number;
 }
 
-export function decodeCursor(s: string): SegmentCursor {
+export function encodeCursor(after: SegmentCursor, count: number): string {
+  return Buffer.from(JSON.stringify([after.agentId, after.start, after.id, count])).toString('base64url');
+}
+
+export function decodeCursor(s: string): PageCursor {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
     if (
       Array.isArray(v) &&
-      v.length === 3 &&
+      v.length === 4 &&
       typeof v[0] === 'string' &&
       isValidId(v[0]) &&
       Number.isSafeInteger(v[1]) &&
-      Number.isSafeInteger(v[2])
+      Number.isSafeInteger(v[2]) &&
+      Number.isSafeInteger(v[3]) &&
+      (v[3] as number) >= 0
     ) {
-      return { agentId: v[0], start: v[1] as number, id: v[2] as number };
+      return { after: { agentId: v[0], start: v[1] as number, id: v[2] as number }, count: v[3] as number };
     }
   } catch {
     // fall through

@@ -45,37 +45,38 @@ const MIGRATIONS: Migration[] = [
     up: (db) => {
       db.exec(`
         CREATE TABLE history_segments (
-          id INTEGER PRIMARY KEY,
           account TEXT NOT NULL,
-          agent TEXT NOT NULL,
           agent_key TEXT NOT NULL,
           start_ms INTEGER NOT NULL,
+          id INTEGER NOT NULL,
+          agent TEXT NOT NULL,
           end_ms INTEGER NOT NULL,
           status TEXT NOT NULL,
           reason TEXT,
           connected INTEGER NOT NULL,
           group_id TEXT NOT NULL,
-          skills TEXT NOT NULL
-        );
-        CREATE INDEX history_segments_order ON history_segments (account, agent_key, start_ms);
+          skills TEXT NOT NULL,
+          PRIMARY KEY (account, agent_key, start_ms, id)
+        ) WITHOUT ROWID;
         CREATE INDEX history_segments_end ON history_segments (account, end_ms);
         CREATE UNIQUE INDEX history_segments_open ON history_segments (account, agent) WHERE end_ms = ${OPEN};
         CREATE TABLE history_capacity (
-          id INTEGER PRIMARY KEY,
           account TEXT NOT NULL,
-          agent TEXT NOT NULL,
           agent_key TEXT NOT NULL,
           start_ms INTEGER NOT NULL,
-          end_ms INTEGER NOT NULL
-        );
-        CREATE INDEX history_capacity_order ON history_capacity (account, agent_key, start_ms);
+          id INTEGER NOT NULL,
+          agent TEXT NOT NULL,
+          end_ms INTEGER NOT NULL,
+          PRIMARY KEY (account, agent_key, start_ms, id)
+        ) WITHOUT ROWID;
         CREATE INDEX history_capacity_end ON history_capacity (account, end_ms);
         CREATE UNIQUE INDEX history_capacity_open ON history_capacity (account, agent) WHERE end_ms = ${OPEN};
         CREATE TABLE history_meta (
           id INTEGER PRIMARY KEY CHECK (id = 1),
-          position INTEGER NOT NULL
+          position INTEGER NOT NULL,
+          next_id INTEGER NOT NULL
         );
-        INSERT INTO history_meta (id, position) VALUES (1, 0);
+        INSERT INTO history_meta (id, position, next_id) VALUES (1, 0, 1);
       `);
     },
   },
@@ -122,6 +123,9 @@ export class SqliteHistoryIndex implements HistoryIndex {
   private readonly statements = new Map<string, Statement>();
   private readonly readPosition: Statement;
   private readonly writePosition: Statement;
+  private readonly readNextId: Statement;
+  /** Identity of the next row (rows of one agent may share a start after out-of-order events). */
+  private nextId = 1;
   private readonly ops: Record<HistoryOp['kind'], Statement>;
 
   constructor(
@@ -132,18 +136,19 @@ export class SqliteHistoryIndex implements HistoryIndex {
   ) {
     migrate(db, 'history', MIGRATIONS);
     this.readPosition = db.prepare('SELECT position FROM history_meta WHERE id = 1').pluck();
-    this.writePosition = db.prepare('UPDATE history_meta SET position = ? WHERE id = 1');
+    this.readNextId = db.prepare('SELECT next_id FROM history_meta WHERE id = 1').pluck();
+    this.writePosition = db.prepare('UPDATE history_meta SET position = ?, next_id = ? WHERE id = 1');
     this.ops = {
       segmentEnded: db.prepare(`UPDATE history_segments SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
       segmentDropped: db.prepare(`DELETE FROM history_segments WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
       segmentStarted: db.prepare(
-        `INSERT INTO history_segments (account, agent, agent_key, start_ms, end_ms, status, reason, connected, group_id, skills)
-         VALUES (?, ?, ?, ?, ${OPEN}, ?, ?, ?, ?, ?)`,
+        `INSERT INTO history_segments (id, account, agent, agent_key, start_ms, end_ms, status, reason, connected, group_id, skills)
+         VALUES (?, ?, ?, ?, ?, ${OPEN}, ?, ?, ?, ?, ?)`,
       ),
       capacityEnded: db.prepare(`UPDATE history_capacity SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
       capacityDropped: db.prepare(`DELETE FROM history_capacity WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
       capacityStarted: db.prepare(
-        `INSERT INTO history_capacity (account, agent, agent_key, start_ms, end_ms) VALUES (?, ?, ?, ?, ${OPEN})`,
+        `INSERT INTO history_capacity (id, account, agent, agent_key, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ${OPEN})`,
       ),
     };
     this.restore();
@@ -175,7 +180,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       for (const op of ops) this.write(entry.account, op);
       this.pos = entry.position;
     }
-    this.writePosition.run(this.pos);
+    this.writePosition.run(this.pos, this.nextId);
   }
 
   private write(account: string, op: HistoryOp): void {
@@ -191,6 +196,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       case 'segmentStarted': {
         const s = op.segment;
         this.ops.segmentStarted.run(
+          this.nextId++,
           account,
           s.agentId,
           agentSortKey(s.agentId),
@@ -204,7 +210,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
         return;
       }
       case 'capacityStarted':
-        this.ops.capacityStarted.run(account, op.period.agentId, agentSortKey(op.period.agentId), op.period.start);
+        this.ops.capacityStarted.run(this.nextId++, account, op.period.agentId, agentSortKey(op.period.agentId), op.period.start);
         return;
     }
   }
@@ -229,7 +235,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       this.options.onWarning?.(`history index continues at log position ${snap.position}; history between positions ${committed} and ${snap.position} is not available`);
       for (const enc of snap.accounts) states.set(enc.id, decodeAccount(enc));
       base = committed = snap.position;
-      this.writePosition.run(committed);
+      this.writePosition.run(committed, this.readNextId.get() as number);
     }
     for (let after = base; after < committed; ) {
       const chunk = this.log.readRange(after, committed, 5000);
@@ -272,6 +278,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
     for (const [account, agent, start] of cap) history(account).capacity.set(agent, start);
     this.tracked = tracked;
     this.pos = committed;
+    this.nextId = this.readNextId.get() as number;
   }
 
   private logHas(position: number): boolean {
@@ -296,14 +303,16 @@ export class SqliteHistoryIndex implements HistoryIndex {
   }
 
   /** WHERE clause and named parameters of a range query on `history_segments`. */
-  private where(account: string, q: RangeQuery): { sql: string; params: Record<string, unknown> } {
+  private where(account: string, q: RangeQuery, ordered: boolean): { sql: string; params: Record<string, unknown> } {
     const nowTo = Math.min(q.now, q.to);
     const params: Record<string, unknown> = { account, from: q.from, to: q.to, nowTo };
     const conds = [
       'account = @account',
       '@from < @to',
       'start_ms < @to',
-      'end_ms > @from',
+      // Ordered reads walk the table in (agent, start) order; `+` keeps the
+      // planner from picking the end_ms index and sorting afterwards.
+      ordered ? '+end_ms > @from' : 'end_ms > @from',
       // An open row ends at min(now, to): it must start before that, and that must be after `from`.
       `(end_ms < ${OPEN} OR (start_ms < @nowTo AND @from < @nowTo))`,
     ];
@@ -324,7 +333,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
   }
 
   segments(account: string, query: RangeQuery, limit: number, cursor?: SegmentCursor): Promise<SegmentPage> {
-    const { sql, params } = this.where(account, query);
+    const { sql, params } = this.where(account, query, true);
     let after = '';
     if (cursor) {
       after = ' AND (agent_key, start_ms, id) > (@ck, @cs, @ci)';
@@ -344,12 +353,12 @@ export class SqliteHistoryIndex implements HistoryIndex {
   }
 
   count(account: string, query: RangeQuery): Promise<number> {
-    const { sql, params } = this.where(account, query);
+    const { sql, params } = this.where(account, query, false);
     return Promise.resolve(this.statement(`SELECT COUNT(*) FROM history_segments WHERE ${sql}`).pluck().get(params) as number);
   }
 
   async *timelines(account: string, query: RangeQuery, chunkSize = 20_000): AsyncIterable<AgentTimeline[]> {
-    const { sql, params } = this.where(account, query);
+    const { sql, params } = this.where(account, query, true);
     const page = this.statement(
       `SELECT ${SEGMENT_COLUMNS} FROM history_segments WHERE ${sql} AND (agent_key, start_ms, id) > (@ck, @cs, @ci)
        ORDER BY agent_key, start_ms, id LIMIT @limit`,
@@ -402,7 +411,8 @@ export class SqliteHistoryIndex implements HistoryIndex {
     for (const account of this.tracked.keys()) {
       for (const table of ['history_segments', 'history_capacity']) {
         const del = this.statement(
-          `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE account = ? AND end_ms < ? LIMIT ?)`,
+          `DELETE FROM ${table} WHERE (account, agent_key, start_ms, id) IN
+             (SELECT account, agent_key, start_ms, id FROM ${table} WHERE account = ? AND end_ms < ? LIMIT ?)`,
         );
         for (;;) {
           const n = del.run(account, beforeTime, chunk).changes;

@@ -80,10 +80,12 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps, history: Hist
     async (req, reply) => {
       const { accountID } = req.params as { accountID: string };
       const q = req.query as HistoryQuery;
-      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const page0 = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const cursor = page0?.after;
       const query = await prepare(req, q);
       const csv = wantsCsv(req.headers.accept, q.format);
-      const count = await history.count(accountID, query);
+      // Counted once, on the first page; the cursor carries it on.
+      const count = page0?.count ?? (await history.count(accountID, query));
       if (csv) return sendHistoryCsv(req, reply, accountID, query, q.limit, cursor, count);
       const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
       const page = await history.segments(accountID, query, limit, cursor);
@@ -99,7 +101,7 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps, history: Hist
             ? {
                 next: {
                   rel: 'next',
-                  href: linkTo(req, { from: String(query.from), to: String(query.to), limit: String(limit), cursor: encodeCursor(page.next) }),
+                  href: linkTo(req, { from: String(query.from), to: String(query.to), limit: String(limit), cursor: encodeCursor(page.next, count) }),
                 },
               }
             : {}),
@@ -147,7 +149,7 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps, history: Hist
       if (page.next) {
         void reply.header(
           'link',
-          `<${linkTo(req, { from: String(query.from), to: String(query.to), limit: String(limit), cursor: encodeCursor(page.next) })}>; rel="next"`,
+          `<${linkTo(req, { from: String(query.from), to: String(query.to), limit: String(limit), cursor: encodeCursor(page.next, count) })}>; rel="next"`,
         );
       }
       return reply.send(HISTORY_CSV_HEADER + historyCsvLines(account, clipAll(page.segments, query)));
