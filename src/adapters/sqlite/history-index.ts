@@ -235,7 +235,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       this.options.onWarning?.(`history index continues at log position ${snap.position}; history between positions ${committed} and ${snap.position} is not available`);
       for (const enc of snap.accounts) states.set(enc.id, decodeAccount(enc));
       base = committed = snap.position;
-      this.writePosition.run(committed, this.readNextId.get() as number);
+      this.writePosition.run(committed, this.readNextId.get());
     }
     for (let after = base; after < committed; ) {
       const chunk = this.log.readRange(after, committed, 5000);
@@ -353,7 +353,9 @@ export class SqliteHistoryIndex implements HistoryIndex {
   }
 
   count(account: string, query: RangeQuery): Promise<number> {
-    const { sql, params } = this.where(account, query, false);
+    // Unfiltered or by group/skill: the covering end_ms index. For a few
+    // agents: their rows only, through the clustered table.
+    const { sql, params } = this.where(account, query, query.filter.agentIds !== undefined);
     return Promise.resolve(this.statement(`SELECT COUNT(*) FROM history_segments WHERE ${sql}`).pluck().get(params) as number);
   }
 
