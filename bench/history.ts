@@ -3,7 +3,7 @@
  * the embedded store's index, then times the history and time-in-status
  * queries (median of several runs) the way the routes run them.
  *
- * Run alone with `npx tsx bench/history.ts [agents] [days]`, or call
+ * Run alone with `npx tsx bench/history.ts [agents] [days] [cacheMiB]`, or call
  * `benchHistory()` from a harness.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,8 @@ import { prng } from '../src/sim/index.js';
 export interface HistoryBenchOptions {
   agents?: number;
   days?: number;
+  /** SQLite page cache of the connection, MiB (default: SQLite's 2 MiB). */
+  cacheMiB?: number;
   /** Runs per measurement (the median is reported). */
   runs?: number;
   log?: (line: string) => void;
@@ -150,6 +152,7 @@ export async function benchHistory(options: HistoryBenchOptions = {}): Promise<H
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'agentview-bench-history-'));
   const db = openDatabase(join(dir, 'bench.db'), { synchronous: 'normal' });
+  if (options.cacheMiB) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
   try {
     const eventLog = new SqliteEventLog(db);
     const index = new SqliteHistoryIndex(db, eventLog, new SqliteSnapshotStore(db));
@@ -227,8 +230,8 @@ export async function benchHistory(options: HistoryBenchOptions = {}): Promise<H
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [agents, days] = process.argv.slice(2).map(Number);
-  benchHistory({ ...(agents ? { agents } : {}), ...(days ? { days } : {}), log: (l) => process.stdout.write(l + '\n') }).then(
+  const [agents, days, cacheMiB] = process.argv.slice(2).map(Number);
+  benchHistory({ ...(agents ? { agents } : {}), ...(days ? { days } : {}), ...(cacheMiB ? { cacheMiB } : {}), log: (l) => process.stdout.write(l + '\n') }).then(
     (r) => process.stdout.write(JSON.stringify(r) + '\n'),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

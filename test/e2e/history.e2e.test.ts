@@ -251,6 +251,14 @@ for (const store of ['sqlite', 'memory']) {
       expect((await get(`${BASE}/history?from=${D1}&to=${D1}`)).body).toMatchObject({ intervals: [], _metadata: { count: 0 } });
     });
 
+    it('documents both endpoints in the OpenAPI document', async () => {
+      const r = await fetch(`${s.url}/openapi.json`);
+      const doc = (await r.json()) as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+      const history = doc.paths['/api/account/{accountID}/agent-view/history']?.get;
+      expect(history?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'agentIds', 'cursor', 'limit']));
+      expect(doc.paths['/api/account/{accountID}/agent-view/time-in-status']?.get).toBeDefined();
+    });
+
     it('needs credentials and keeps accounts apart', async () => {
       const r = await fetch(`${s.url}${BASE}/history`);
       expect(r.status).toBe(401);

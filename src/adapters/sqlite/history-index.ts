@@ -59,7 +59,9 @@ const MIGRATIONS: Migration[] = [
           PRIMARY KEY (account, agent_key, start_ms, id)
         ) WITHOUT ROWID;
         CREATE INDEX history_segments_end ON history_segments (account, end_ms);
-        CREATE UNIQUE INDEX history_segments_open ON history_segments (account, agent) WHERE end_ms = ${OPEN};
+        -- Open rows (one per agent). Not UNIQUE on purpose: a slip in the
+        -- tracker must never make appends fail; closing updates every open row.
+        CREATE INDEX history_segments_open ON history_segments (account, agent) WHERE end_ms = ${OPEN};
         CREATE TABLE history_capacity (
           account TEXT NOT NULL,
           agent_key TEXT NOT NULL,
@@ -70,7 +72,7 @@ const MIGRATIONS: Migration[] = [
           PRIMARY KEY (account, agent_key, start_ms, id)
         ) WITHOUT ROWID;
         CREATE INDEX history_capacity_end ON history_capacity (account, end_ms);
-        CREATE UNIQUE INDEX history_capacity_open ON history_capacity (account, agent) WHERE end_ms = ${OPEN};
+        CREATE INDEX history_capacity_open ON history_capacity (account, agent) WHERE end_ms = ${OPEN};
         CREATE TABLE history_meta (
           id INTEGER PRIMARY KEY CHECK (id = 1),
           position INTEGER NOT NULL,
