@@ -145,6 +145,36 @@ async function timeInStatus(ix: HistoryIndex, q: RangeQuery, groupBy: GroupBy): 
   return agg.rows().length;
 }
 
+const INGEST_EVENTS = 50_000;
+
+/** Appends the first events of a month to a fresh embedded store; returns how many. */
+async function ingestRun(agents: number, withHistory: boolean): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentview-bench-ingest-'));
+  const db = openDatabase(join(dir, 'ingest.db'), { synchronous: 'normal' });
+  try {
+    const log = new SqliteEventLog(db);
+    if (withHistory) new SqliteHistoryIndex(db, log, new SqliteSnapshotStore(db));
+    const events: IngestEvent[] = [];
+    for (const batch of month(agents, 31, Date.UTC(2024, 0, 1))) {
+      events.push(...batch);
+      if (events.length >= INGEST_EVENTS) break;
+    }
+    events.length = Math.min(events.length, INGEST_EVENTS);
+    // Several requests in flight, as under load: the log group-commits them.
+    const inflight: Promise<unknown>[] = [];
+    for (let i = 0; i < events.length; i += 500) {
+      inflight.push(log.append({ account: 'bench', events: events.slice(i, i + 500) }));
+      if (inflight.length === 8) await Promise.all(inflight.splice(0));
+    }
+    await Promise.all(inflight);
+    await log.close();
+    return events.length;
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchHistory(options: HistoryBenchOptions = {}): Promise<HistoryBenchReport> {
   const agents = options.agents ?? 1000;
   const days = options.days ?? 31;
@@ -222,6 +252,10 @@ export async function benchHistory(options: HistoryBenchOptions = {}): Promise<H
     add(await measure('time in status month by skill', Math.min(runs, 5), () => timeInStatus(index, monthQ, 'skill')));
     add(await measure('time in status day by agent', runs, () => timeInStatus(index, dayQ, 'agent')));
     await eventLog.close();
+    // What history costs on the write path: the same appends with and without the index's hook.
+    for (const withHistory of [false, true]) {
+      add(await measure(`ingest ${INGEST_EVENTS} events in batches of 500: log${withHistory ? ' + history' : ' only'}`, 3, () => ingestRun(agents, withHistory)));
+    }
     return { agents, days, events: pos, segments, buildMs, results };
   } finally {
     db.close();
