@@ -158,12 +158,13 @@ export class SqliteHistoryIndex implements HistoryIndex {
     log.addTransactionHook((entries) => this.applyInTransaction(entries));
   }
 
+  /** The committed position (memory may run ahead inside a transaction that then fails). */
   position(): number {
-    return this.pos;
+    return this.readPosition.get() as number;
   }
 
   apply(entries: readonly LogEntry[]): void {
-    if (entries.length === 0 || entries[entries.length - 1]!.position <= this.pos) return;
+    if (entries.length === 0 || entries[entries.length - 1]!.position <= this.position()) return;
     this.db.transaction(() => this.applyInTransaction(entries))();
   }
 
