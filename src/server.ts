@@ -11,10 +11,11 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
+import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
-import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
+import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
 
 export const VERSION = ((): string => {
@@ -30,6 +31,7 @@ export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
   retention: RetentionService;
+  auth: AuthService;
   stores: Stores;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
@@ -43,29 +45,44 @@ export interface StartOptions {
   logger?: Logger;
   /** Print the demo banner to stdout (the CLI and `npm start` do). */
   banner?: boolean;
+  /** How often the demo simulator ticks (real time); tests make it fast. */
+  demoTickMs?: number;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, { onWarning: (msg) => logger.warn(msg) });
+  const stores = openStores(config, clock, { onWarning: (msg) => logger.warn(msg) });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
     snapshotEveryEvents: config.snapshotEveryEvents,
     onError: (err, what) => logger.error({ err }, `${what} failed`),
   });
+  const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
   const app = await buildApp({
     engine,
     clock,
     publicUrl: config.publicUrl,
-    authenticators: [adminTokenAuthenticator(config.adminToken)],
+    authenticators: [
+      adminTokenAuthenticator(config.adminToken),
+      sessionAuthenticator(auth),
+      oauthAuthenticator({ auth, nonces: stores.nonces, clock, publicUrl: config.publicUrl }),
+      sessionCookieAuthenticator(auth),
+    ],
     isShuttingDown: () => shuttingDown,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
     history: stores.history,
+    auth,
+    rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
   });
+  // Expired sessions are refused on use; this only reclaims their storage.
+  const purge = setInterval(() => {
+    auth.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'purging expired sessions failed'));
+  }, 10 * 60_000);
+  purge.unref();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -87,7 +104,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
-    sim = await startDemo(engine, clock, config, logger);
+    sim = await startDemo(engine, clock, config, logger, options.demoTickMs ?? 1000);
     if (options.banner) printBanner(config, url);
   }
 
@@ -95,16 +112,17 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const close = () =>
     (closing ??= (async () => {
       shuttingDown = true;
+      clearInterval(purge);
       await sim?.stop();
       await app.close();
       await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, retention, stores, config, url, close };
+  return { app, engine, retention, auth, stores, config, url, close };
 }
 
-async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {
+async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
   const account = config.demoAccount;
   const sink = async (events: SimEvent[]) => {
     await engine.ingest(account, validateBatch({ events }, clock.now()));
@@ -114,10 +132,15 @@ async function startDemo(engine: Engine, clock: Clock, config: Config, logger: L
   const resume = existing
     ? [...existing.agents.values()].map((a) => ({ id: a.id, loggedIn: a.loggedIn, status: a.status }))
     : undefined;
-  const setup = sim.setup(clock.now(), resume);
+  const open: ResumeConversation[] = [];
+  for (const [id, c] of existing?.conversations ?? []) {
+    if (c.assignedAgent !== undefined) open.push({ id, agentId: c.assignedAgent, state: 'assigned', intense: c.intense });
+    else if (c.ringAgent !== undefined) open.push({ id, agentId: c.ringAgent, state: 'ringing', intense: c.intense });
+  }
+  const setup = sim.setup(clock.now(), resume, undefined, open);
   for (let i = 0; i < setup.length; i += 1000) await sink(setup.slice(i, i + 1000));
   logger.info({ account, agents: config.demoAgents, resumed: resume !== undefined }, 'demo simulator running');
-  return runSimulation(sim, sink, clock, 1000, (err) => logger.error({ err }, 'demo simulator'));
+  return runSimulation(sim, sink, clock, tickMs, (err) => logger.error({ err }, 'demo simulator'));
 }
 
 function printBanner(config: Config, url: string): void {

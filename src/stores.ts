@@ -4,10 +4,26 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import type { EventLog, HistoryIndex, LogCompactor, SnapshotStore } from './ports/index.js';
-import { MemoryEventLog, MemoryHistoryIndex, MemorySnapshotStore } from './adapters/memory/index.js';
+import {
+  systemClock,
+  type AuthStore,
+  type Clock,
+  type EventLog,
+  type HistoryIndex,
+  type LogCompactor,
+  type NonceStore,
+  type SnapshotStore,
+} from './ports/index.js';
+import {
+  MemoryAuthStore,
+  MemoryEventLog,
+  MemoryHistoryIndex,
+  MemoryNonceStore,
+  MemorySnapshotStore,
+} from './adapters/memory/index.js';
 import {
   openDatabase,
+  SqliteAuthStore,
   SqliteEventLog,
   SqliteHistoryIndex,
   SqliteLogCompactor,
@@ -18,6 +34,10 @@ import {
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
+  /** Users, OAuth keys and login sessions. */
+  auth: AuthStore;
+  /** Single-use OAuth nonces (per process unless the store is shared). */
+  nonces: NonceStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
   /** Status history, kept in step with the log. */
@@ -36,7 +56,7 @@ export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config, options: OpenStoresOptions = {}): Stores {
+export function openStores(config: Config, clock: Clock = systemClock, options: OpenStoresOptions = {}): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
@@ -47,6 +67,8 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
       return {
         log,
         snapshots: new MemorySnapshotStore(),
+        auth: new MemoryAuthStore(),
+        nonces: new MemoryNonceStore(clock),
         db: undefined,
         history,
         compactor: undefined,
@@ -64,6 +86,8 @@ export function openStores(config: Config, options: OpenStoresOptions = {}): Sto
       return {
         log,
         snapshots,
+        auth: new SqliteAuthStore(db),
+        nonces: new MemoryNonceStore(clock),
         db,
         history,
         compactor: new SqliteLogCompactor(db),

@@ -8,6 +8,8 @@ import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerExport } from './commands/export.js';
+import { registerUsers } from './commands/users.js';
+import { registerKeys } from './commands/keys.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerSimulate(program);
   registerExport(program);
+  registerUsers(program);
+  registerKeys(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import type { Clock, HistoryIndex } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
+import type { AuthService } from '../auth/index.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -19,5 +20,11 @@ export interface AppDeps {
   version?: string;
   /** Status history (spec 4.3, 4.4); its routes exist only when given. */
   history?: HistoryIndex;
+  /** Accounts and access: admin users/keys and the Login API are served when present. */
+  auth?: AuthService;
+  /** Per-account limit on authenticated requests; unlimited when absent. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** Logins per account (default 2 per second, burst 20). */
+  loginRateLimit?: { ratePerSecond: number; burst: number };
 }
 

@@ -3,3 +3,5 @@ export type * from './snapshot-store.js';
 export * from './clock.js';
 export type * from './history-index.js';
 export type * from './retention.js';
+export * from './auth-store.js';
+export * from './nonce-store.js';

@@ -3,3 +3,4 @@ export { SqliteEventLog, type TransactionHook } from './event-log.js';
 export { SqliteSnapshotStore } from './snapshot-store.js';
 export { SqliteHistoryIndex, type SqliteHistoryIndexOptions } from './history-index.js';
 export { SqliteLogCompactor } from './log-compactor.js';
+export { SqliteAuthStore, AUTH_MIGRATIONS } from './auth-store.js';
