@@ -15,6 +15,7 @@ import {
   SqliteSnapshotStore,
   type SqliteDatabase,
 } from '../../src/adapters/sqlite/index.js';
+import { WRITE_SQL } from '../../src/adapters/sqlite/history-index.js';
 import { createAccountState, encodeAccount, evolve, type IngestEvent } from '../../src/core/index.js';
 import type { HistoryIndex, LogEntry, RangeQuery, StoredSegment } from '../../src/ports/index.js';
 import { tempDir } from '../helpers/server.js';
@@ -275,6 +276,16 @@ describe('SqliteHistoryIndex', () => {
     await s.log.append({ account: 'a1', events: events.slice(9) });
     expect(strip(await allPages(s.index, 'a1', ALL, 1000))).toEqual(await reference(events));
     await s.log.close();
+    s.db.close();
+  });
+
+  it('finds open rows through their index, not by walking the account', () => {
+    const s = openAll(join(dir(), 'x.db'));
+    for (const [kind, sql] of Object.entries(WRITE_SQL)) {
+      if (kind.endsWith('Started')) continue;
+      const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...['a', 'b', 'c'].slice(0, sql.split('?').length - 1)) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      expect([kind, plan]).toEqual([kind, expect.stringMatching(/USING INDEX history_(segments|capacity)_open \(account=\? AND agent=\?\)/)]);
+    }
     s.db.close();
   });
 

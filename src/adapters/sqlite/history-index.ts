@@ -84,6 +84,21 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
+/**
+ * The statements the append hook runs. Open rows are found through their
+ * partial index, named explicitly: left to itself the planner may walk the
+ * account's whole history for each update.
+ */
+export const WRITE_SQL: Record<HistoryOp['kind'], string> = {
+  segmentEnded: `UPDATE history_segments INDEXED BY history_segments_open SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`,
+  segmentDropped: `DELETE FROM history_segments INDEXED BY history_segments_open WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`,
+  segmentStarted: `INSERT INTO history_segments (id, account, agent, agent_key, start_ms, end_ms, status, reason, connected, group_id, skills)
+    VALUES (?, ?, ?, ?, ?, ${OPEN}, ?, ?, ?, ?, ?)`,
+  capacityEnded: `UPDATE history_capacity INDEXED BY history_capacity_open SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`,
+  capacityDropped: `DELETE FROM history_capacity INDEXED BY history_capacity_open WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`,
+  capacityStarted: `INSERT INTO history_capacity (id, account, agent, agent_key, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ${OPEN})`,
+};
+
 type SegmentRow = [
   id: number,
   agent: string,
@@ -141,17 +156,12 @@ export class SqliteHistoryIndex implements HistoryIndex {
     this.readNextId = db.prepare('SELECT next_id FROM history_meta WHERE id = 1').pluck();
     this.writePosition = db.prepare('UPDATE history_meta SET position = ?, next_id = ? WHERE id = 1');
     this.ops = {
-      segmentEnded: db.prepare(`UPDATE history_segments SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
-      segmentDropped: db.prepare(`DELETE FROM history_segments WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
-      segmentStarted: db.prepare(
-        `INSERT INTO history_segments (id, account, agent, agent_key, start_ms, end_ms, status, reason, connected, group_id, skills)
-         VALUES (?, ?, ?, ?, ?, ${OPEN}, ?, ?, ?, ?, ?)`,
-      ),
-      capacityEnded: db.prepare(`UPDATE history_capacity SET end_ms = ? WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
-      capacityDropped: db.prepare(`DELETE FROM history_capacity WHERE account = ? AND agent = ? AND end_ms = ${OPEN}`),
-      capacityStarted: db.prepare(
-        `INSERT INTO history_capacity (id, account, agent, agent_key, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ${OPEN})`,
-      ),
+      segmentEnded: db.prepare(WRITE_SQL.segmentEnded),
+      segmentDropped: db.prepare(WRITE_SQL.segmentDropped),
+      segmentStarted: db.prepare(WRITE_SQL.segmentStarted),
+      capacityEnded: db.prepare(WRITE_SQL.capacityEnded),
+      capacityDropped: db.prepare(WRITE_SQL.capacityDropped),
+      capacityStarted: db.prepare(WRITE_SQL.capacityStarted),
     };
     this.restore();
     this.catchUp(options.catchUpChunk ?? 5000);
@@ -258,7 +268,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       return h;
     };
     const open = this.db
-      .prepare(`SELECT account, ${SEGMENT_COLUMNS} FROM history_segments WHERE end_ms = ${OPEN}`)
+      .prepare(`SELECT account, ${SEGMENT_COLUMNS} FROM history_segments INDEXED BY history_segments_open WHERE end_ms = ${OPEN}`)
       .raw()
       .iterate() as IterableIterator<[string, ...SegmentRow]>;
     for (const [account, ...row] of open) {
@@ -275,7 +285,7 @@ export class SqliteHistoryIndex implements HistoryIndex {
       });
     }
     const cap = this.db
-      .prepare(`SELECT account, agent, start_ms FROM history_capacity WHERE end_ms = ${OPEN}`)
+      .prepare(`SELECT account, agent, start_ms FROM history_capacity INDEXED BY history_capacity_open WHERE end_ms = ${OPEN}`)
       .raw()
       .iterate() as IterableIterator<[string, string, number]>;
     for (const [account, agent, start] of cap) history(account).capacity.set(agent, start);
