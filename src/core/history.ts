@@ -120,16 +120,6 @@ function segmentOf(acc: AccountState, a: AgentState, start: number): StatusSegme
   };
 }
 
-function sameKey(x: StatusSegment, y: StatusSegment): boolean {
-  return (
-    x.status === y.status &&
-    x.reasonId === y.reasonId &&
-    x.connectionState === y.connectionState &&
-    x.groupId === y.groupId &&
-    sameSkills(x.skillIds, y.skillIds)
-  );
-}
-
 /**
  * When a logged-in, connected agent's time-out passed before `t` without a
  * recorded `agent.connectionTimedOut` (the sweep had not run yet, or the
@@ -170,27 +160,27 @@ export function trackEvent(h: AccountHistory, event: StoredEvent, ops: HistoryOp
   const acc = h.state;
   const t = event.time;
   // Lapsed connections are judged on the state before the event: the event's
-  // own agent may reconnect by it, and a settings change may move the deadline.
-  const lapsed = new Map<string, number | undefined>();
+  // own agent may reconnect by it, and a settings change may move deadlines.
+  // (This runs for every appended event: no allocation on the common path.)
   const own = eventAgentId(event);
+  let ownLapsed: number | undefined;
+  let lapsedBefore: Map<string, number | undefined> | undefined;
   if (event.type === 'account.settingsChanged') {
-    for (const a of acc.loggedIn) lapsed.set(a.id, lapsedAt(acc, a, t));
+    lapsedBefore = new Map();
+    for (const a of acc.loggedIn) lapsedBefore.set(a.id, lapsedAt(acc, a, t));
   } else if (own !== undefined) {
     const a = acc.agents.get(own);
-    if (a) lapsed.set(own, lapsedAt(acc, a, t));
+    if (a) ownLapsed = lapsedAt(acc, a, t);
   }
 
   const change = evolve(acc, event);
 
-  const touched = new Set<string>(change.agentIds);
-  if (own !== undefined) touched.add(own);
-  if (change.all) for (const id of acc.agents.keys()) touched.add(id);
-  for (const id of touched) {
+  const visit = (id: string, before: number | undefined, judged: boolean) => {
     const a = acc.agents.get(id);
     let open = h.open.get(id);
     if (open && open.connectionState === 'CONNECTED') {
       // Other agents' connection fields are not moved by this event: judge them after it.
-      const at = lapsed.has(id) ? lapsed.get(id) : a ? lapsedAt(acc, a, t) : undefined;
+      const at = judged ? before : a ? lapsedAt(acc, a, t) : undefined;
       // A deadline at the event's own time leaves nothing to show: what the
       // event makes of the agent decides (an activity exactly on the
       // deadline reconnects it, a time-out disconnects it).
@@ -207,15 +197,15 @@ export function trackEvent(h: AccountHistory, event: StoredEvent, ops: HistoryOp
         h.open.delete(id);
       }
       endCapacity(h, id, t, ops);
-      continue;
+      return;
     }
     if (!open) {
       const seg = segmentOf(acc, a, t);
       h.open.set(id, seg);
       ops.push({ kind: 'segmentStarted', segment: seg });
     } else {
-      const next = segmentOf(acc, a, Math.max(t, open.start));
-      if (!sameKey(open, next)) cut(h, open, next, t, ops);
+      const at = Math.max(t, open.start);
+      if (differs(acc, a, open, at)) cut(h, open, segmentOf(acc, a, at), t, ops);
     }
     const full = atCapacity(acc, a);
     const since = h.capacity.get(id);
@@ -226,7 +216,45 @@ export function trackEvent(h: AccountHistory, event: StoredEvent, ops: HistoryOp
     } else if (!full && since !== undefined) {
       endCapacity(h, id, t, ops);
     }
+  };
+
+  // Large or account-wide changes (settings, renames) go through a set; the
+  // usual one- or two-agent change is walked without allocating one.
+  if (change.all || lapsedBefore || change.agentIds.length > 8) {
+    const ids = new Set<string>(change.agentIds);
+    if (own !== undefined) ids.add(own);
+    if (change.all) for (const id of acc.agents.keys()) ids.add(id);
+    for (const id of ids) {
+      if (lapsedBefore) visit(id, lapsedBefore.get(id), lapsedBefore.has(id));
+      else visit(id, id === own ? ownLapsed : undefined, id === own);
+    }
+    return;
   }
+  let ownVisited = false;
+  for (let i = 0; i < change.agentIds.length; i++) {
+    const id = change.agentIds[i]!;
+    if (change.agentIds.indexOf(id) !== i) continue;
+    if (id === own) ownVisited = true;
+    visit(id, id === own ? ownLapsed : undefined, id === own);
+  }
+  if (own !== undefined && !ownVisited) visit(own, ownLapsed, true);
+}
+
+/** Whether the agent's segment values differ from its open segment's. */
+function differs(acc: AccountState, a: AgentState, open: StatusSegment, at: number): boolean {
+  return (
+    open.status !== a.status ||
+    open.reasonId !== a.reasonId ||
+    open.groupId !== a.groupId ||
+    open.connectionState !== connectionState(acc, a, at) ||
+    !sameSkillSet(open.skillIds, a.skillIds)
+  );
+}
+
+/** `sorted` (sorted) holds the same skills as `skills` (any order). */
+function sameSkillSet(sorted: readonly string[], skills: readonly string[]): boolean {
+  if (sorted.length !== skills.length) return false;
+  return sameSkills(sorted, skills) || sameSkills(sorted, sortedSkills(skills));
 }
 
 // ---------------------------------------------------------------- queries
