@@ -203,6 +203,27 @@ describe('status segments', () => {
     ]);
   });
 
+  it('handles changes that touch many agents at once (renames, capacity settings)', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => String(i + 1));
+    const r = new Rows().feed(
+      { type: 'account.settingsChanged', connectionTimeoutMs: DAY, time: at(0) },
+      ...ids.map((agentId) => ({ type: 'agent.upserted' as const, agentId, skillIds: ['s'], time: at(0) })),
+      ...ids.map((agentId) => ({ type: 'agent.loggedIn' as const, agentId, time: at(MIN) })),
+      ...ids.map((agentId) => ({ type: 'conversation.assigned' as const, agentId, conversationId: `c${agentId}`, time: at(2 * MIN) })),
+      // renaming the skill changes no segment
+      { type: 'skill.upserted', skillId: 's', name: 'renamed', time: at(3 * MIN) },
+      // one slot each by default: every agent is at capacity from here
+      { type: 'account.settingsChanged', defaultMaxSlots: 1, time: at(4 * MIN) },
+    );
+    for (const id of ids) {
+      expect(r.of(id)).toEqual([
+        ['OFFLINE', undefined, 'D', at(0), at(MIN)],
+        ['ONLINE', undefined, 'C', at(MIN), undefined],
+      ]);
+      expect(r.capacity.get(id)).toEqual([{ agentId: id, start: at(4 * MIN), end: undefined }]);
+    }
+  });
+
   it('records time at capacity (load >= 100 %) while logged in', () => {
     const r = new Rows().feed(
       { type: 'agent.upserted', agentId: '1', maxSlots: 2, time: at(0) },
