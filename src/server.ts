@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { minSeqConsistency } from './http/consistency.js';
@@ -31,6 +31,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  retention: RetentionService;
   auth: AuthService;
   stores: Stores;
   config: Readonly<Config>;
@@ -52,7 +53,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, clock, { logger });
+  const stores = openStores(config, clock, { logger, onWarning: (msg) => logger.warn(msg) });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
@@ -78,6 +79,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     ...(config.viewShard
       ? { shard: { serves: accountFilter(config.viewShard)!, label: `${config.viewShard.index}/${config.viewShard.count}` } }
       : {}),
+    history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
   });
@@ -94,6 +96,17 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const started = Date.now();
   await engine.start();
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+  stores.onStarted?.();
+
+  const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    onError: (err) => logger.error({ err }, 'retention failed'),
+    onCompacted: (r) => {
+      if (r.events + r.eventIds + r.historyRows > 0) logger.info({ ...r }, 'retention compacted old data');
+    },
+  });
+  retention.start();
 
   let sim: { stop(): Promise<void> } | undefined;
   const servesDemo = accountFilter(config.viewShard)?.(config.demoAccount) ?? true;
@@ -110,10 +123,11 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       clearInterval(purge);
       await sim?.stop();
       await app.close();
+      await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, auth, stores, config, url, close };
+  return { app, engine, retention, auth, stores, config, url, close };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {

@@ -4,10 +4,34 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import { systemClock, type AuthStore, type Clock, type EventLog, type NonceStore, type SnapshotStore } from './ports/index.js';
+import {
+  systemClock,
+  type AuthStore,
+  type Clock,
+  type EventLog,
+  type HistoryIndex,
+  type LogCompactor,
+  type NonceStore,
+  type SnapshotStore,
+  type Subscription,
+} from './ports/index.js';
+import {
+  MemoryAuthStore,
+  MemoryEventLog,
+  MemoryHistoryIndex,
+  MemoryNonceStore,
+  MemorySnapshotStore,
+} from './adapters/memory/index.js';
+import {
+  openDatabase,
+  SqliteAuthStore,
+  SqliteEventLog,
+  SqliteHistoryIndex,
+  SqliteLogCompactor,
+  SqliteSnapshotStore,
+  type SqliteDatabase,
+} from './adapters/sqlite/index.js';
 import { accountShard, type ShardSpec } from './core/index.js';
-import { MemoryAuthStore, MemoryEventLog, MemoryNonceStore, MemorySnapshotStore } from './adapters/memory/index.js';
-import { openDatabase, SqliteAuthStore, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
 import {
   JetStreamAuthStore,
   JetStreamEventLog,
@@ -28,6 +52,12 @@ export interface Stores {
   db: SqliteDatabase | undefined;
   /** The shared NATS connection in cluster mode (other components keep their state in JetStream KV). */
   nats: NatsConnection | undefined;
+  /** Status history, kept in step with the log. */
+  history: HistoryIndex;
+  /** Drops log entries past retention; undefined when the store keeps its own retention. */
+  compactor: LogCompactor | undefined;
+  /** Called once the engine has caught up (work that must not run before its snapshot is loaded). */
+  onStarted?: () => void;
   close(): Promise<void>;
 }
 
@@ -38,6 +68,8 @@ export function accountFilter(shard: ShardSpec | undefined): ((account: string) 
 }
 
 export interface OpenStoresOptions {
+  /** Conditions an operator should know about (e.g. history gaps after data loss). */
+  onWarning?: (message: string) => void;
   logger?: AdapterLogger;
 }
 
@@ -49,8 +81,6 @@ export function natsNames(namespace: string) {
     snapshotBucket: `${namespace}_snapshots`,
     authBucket: `${namespace}_auth`,
     nonceBucket: `${namespace}_nonces`,
-    /** Prefix for the key-value buckets of other components (`<prefix>_auth`, …). */
-    bucketPrefix: namespace,
   };
 }
 
@@ -62,6 +92,10 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
+      // The memory log delivers each append to subscribers before it resolves,
+      // so history is current by the time an ingest is acknowledged.
+      const history = new MemoryHistoryIndex();
+      const feed = log.subscribe(0, (entries) => history.apply(entries));
       return {
         log,
         snapshots: new MemorySnapshotStore(),
@@ -69,21 +103,31 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces: new MemoryNonceStore(clock),
         db: undefined,
         nats: undefined,
-        close: () => log.close(),
+        history,
+        compactor: undefined,
+        close: async () => {
+          feed.close();
+          await log.close();
+        },
       };
     }
     case 'sqlite': {
       const db = openDatabase(dataFile(config), { synchronous: config.sqliteSynchronous });
       const log = new SqliteEventLog(db);
+      const snapshots = new SqliteSnapshotStore(db);
+      const history = new SqliteHistoryIndex(db, log, snapshots, options.onWarning ? { onWarning: options.onWarning } : {});
       return {
         log,
-        snapshots: new SqliteSnapshotStore(db),
+        snapshots,
         auth: new SqliteAuthStore(db),
         nonces: new MemoryNonceStore(clock),
         db,
         nats: undefined,
+        history,
+        compactor: new SqliteLogCompactor(db),
         close: async () => {
           await log.close();
+          await history.close();
           db.close();
         },
       };
@@ -106,6 +150,11 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
       // Users, keys, sessions and nonces are shared by every server through JetStream KV.
       const auth = new JetStreamAuthStore(nats, { bucket: names.authBucket, replicas: config.natsReplicas });
       const nonces = new JetStreamNonceStore(nats, clock, { bucket: names.nonceBucket, replicas: config.natsReplicas });
+      // Status history: each server keeps an in-memory index, re-derived from the
+      // whole stream (which keeps the retention) once the views loaded their
+      // snapshot; subscribing earlier would make the views replay everything too.
+      const history = new MemoryHistoryIndex();
+      let feed: Subscription | undefined;
       return {
         log,
         snapshots,
@@ -113,7 +162,19 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces,
         db: undefined,
         nats,
+        history,
+        // The stream's max_age is the retention of the events.
+        compactor: undefined,
+        onStarted: () => {
+          feed = log.subscribe(0, (entries) => history.apply(entries));
+          feed.caughtUp.catch((err: unknown) => {
+            options.onWarning?.(
+              `status history on this server starts at log position ${history.position()}, not at the stream's start: ${err instanceof Error ? err.message : String(err)}`,
+            );
+          });
+        },
         close: async () => {
+          feed?.close();
           await log.close();
           await nats.close();
         },

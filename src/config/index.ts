@@ -40,6 +40,8 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** How often retention compacts the log and history. */
+  retentionIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +166,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    retentionIntervalMs: int('AGENTVIEW_RETENTION_INTERVAL_MS', 3_600_000, 1000, 7 * 86_400_000),
   };
   const retentionHours = config.retentionDays * 24;
   config.dedupWindowMs = int('AGENTVIEW_DEDUP_WINDOW_HOURS', retentionHours, 1, 36_500 * 24) * 3_600_000;

@@ -6,4 +6,5 @@ export * from './query.js';
 export * from './record.js';
 export * from './snapshot.js';
 export * from './shard.js';
+export * from './history.js';
 export * from './summary.js';

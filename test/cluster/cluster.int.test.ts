@@ -235,4 +235,34 @@ describe.skipIf(!natsAvailable())('cluster mode on a 3-node JetStream cluster', 
     expect((await a.call('DELETE', `/api/account/${account}/admin/keys/${encodeURIComponent(creds.appKey)}`)).status).toBeLessThan(300);
     expect((await signedFetch({ ...signed, nonce: 'cluster-nonce-2', sendTo: `${b.url}${path}` })).status).toBe(401);
   });
+
+  it('serves the status history of writes made on another server, including batches written before it started', async () => {
+    const account = 'acc-history';
+    // Recent enough that no connection time-out (60 s) splits the intervals during the test.
+    const t = Date.now() - 5000;
+    const early = await a.call('POST', EVENTS(account), {
+      events: [
+        { type: 'agent.loggedIn', agentId: 'h1', time: t },
+        { type: 'agent.loggedIn', agentId: 'h2', time: t },
+      ],
+    });
+    expect(early.status).toBe(200);
+    // A server started after those writes re-derives the history from the stream.
+    const late = await startClusterServer(nats);
+    try {
+      const w = await a.call('POST', EVENTS(account), { events: [{ type: 'agent.statusChanged', agentId: 'h1', status: 'AWAY', time: t + 2000 }] });
+      expect(w.status).toBe(200);
+      const url = `/api/account/${account}/agent-view/history?agentIds=h1,h2&from=${t - 1000}&to=${Date.now() + 1000}`;
+      for (const server of [b, late]) {
+        const got = await eventually(async () => {
+          const res = await server.call('GET', url);
+          const intervals = res.status === 200 ? (res.body.intervals as { agentId: string; status: string }[]) : [];
+          return intervals.length >= 3 ? intervals : undefined;
+        });
+        expect(got.map((i) => `${i.agentId}:${i.status}`)).toEqual(['h1:ONLINE', 'h1:AWAY', 'h2:ONLINE']);
+      }
+    } finally {
+      await late.stop();
+    }
+  });
 });
