@@ -16,6 +16,7 @@ import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
+import { AllowListError, createLive, type LiveServices } from './live/index.js';
 
 export const VERSION = ((): string => {
   try {
@@ -30,6 +31,8 @@ export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
   stores: Stores;
+  /** Stream hub, webhooks, alerts. */
+  live: LiveServices;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
@@ -54,6 +57,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     snapshotEveryEvents: config.snapshotEveryEvents,
     onError: (err, what) => logger.error({ err }, `${what} failed`),
   });
+  // Live push is built before the engine starts: webhooks follow the replay.
+  let live: LiveServices;
+  try {
+    live = await createLive(engine, clock, stores, liveOptions(config), logger);
+  } catch (err) {
+    await stores.close();
+    if (err instanceof AllowListError) throw new ConfigError([err.message]);
+    throw err;
+  }
   const app = await buildApp({
     engine,
     clock,
@@ -63,6 +75,8 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    live,
+    webDir: WEB_DIR,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -72,6 +86,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const started = Date.now();
   await engine.start();
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+  live.start();
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
@@ -85,10 +100,36 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       shuttingDown = true;
       await sim?.stop();
       await app.close();
+      await live.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, stores, config, url, close };
+  return { app, engine, stores, live, config, url, close };
+}
+
+/** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */
+export const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+function liveOptions(config: Readonly<Config>) {
+  return {
+    stream: {
+      bufferSize: config.streamBufferSize,
+      heartbeatMs: config.streamHeartbeatMs,
+      sweepMs: config.liveSweepMs,
+      queueBytes: config.streamQueueBytes,
+      maxClientsPerAccount: config.streamMaxClientsPerAccount,
+    },
+    webhooks: {
+      allow: config.webhookAllow,
+      retryBaseMs: config.webhookRetryBaseMs,
+      retryMaxMs: config.webhookRetryMaxMs,
+      timeoutMs: config.webhookTimeoutMs,
+      maxPending: config.webhookMaxPending,
+      perAccount: config.webhooksPerAccount,
+      userAgent: `agentview-webhooks/${VERSION}`,
+    },
+    alerts: { perAccount: config.alertRulesPerAccount, evalMs: config.liveSweepMs },
+  };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {
@@ -119,6 +160,7 @@ function printBanner(config: Config, url: string): void {
     `  curl -s -X POST -H "Authorization: Bearer ${config.adminTokenGenerated ? token : '$AGENTVIEW_ADMIN_TOKEN'}" -H 'content-type: application/json' \\`,
     `    -d '{"status":["ONLINE","AWAY"]}' '${url}/messaging_history/api/account/${config.demoAccount}/agent-view/status?limit=5&sort=load:desc'`,
     '',
+    `Wallboard: ${url}/  (sign in to account ${config.demoAccount} with the admin token)`,
     `API docs: ${url}/docs`,
     '',
   ];

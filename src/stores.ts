@@ -4,15 +4,25 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import type { EventLog, SnapshotStore } from './ports/index.js';
-import { MemoryEventLog, MemorySnapshotStore } from './adapters/memory/index.js';
-import { openDatabase, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from './adapters/sqlite/index.js';
+import type { AlertStore, EventLog, SnapshotStore, WebhookStore } from './ports/index.js';
+import { MemoryAlertStore, MemoryEventLog, MemorySnapshotStore, MemoryWebhookStore } from './adapters/memory/index.js';
+import {
+  openDatabase,
+  SqliteAlertStore,
+  SqliteEventLog,
+  SqliteSnapshotStore,
+  SqliteWebhookStore,
+  type SqliteDatabase,
+} from './adapters/sqlite/index.js';
 
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
+  /** Webhook registrations and outbox; alert rules and raised alerts. */
+  webhooks: WebhookStore;
+  alerts: AlertStore;
   close(): Promise<void>;
 }
 
@@ -24,7 +34,14 @@ export function openStores(config: Config): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
-      return { log, snapshots: new MemorySnapshotStore(), db: undefined, close: () => log.close() };
+      return {
+        log,
+        snapshots: new MemorySnapshotStore(),
+        db: undefined,
+        webhooks: new MemoryWebhookStore(),
+        alerts: new MemoryAlertStore(),
+        close: () => log.close(),
+      };
     }
     case 'sqlite': {
       const db = openDatabase(dataFile(config), { synchronous: config.sqliteSynchronous });
@@ -33,6 +50,8 @@ export function openStores(config: Config): Stores {
         log,
         snapshots: new SqliteSnapshotStore(db),
         db,
+        webhooks: new SqliteWebhookStore(db),
+        alerts: new SqliteAlertStore(db),
         close: async () => {
           await log.close();
           db.close();

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than 1 MiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has a content type this route does not accept (send application/json).' },
   RATE_LIMITED: { status: 429, description: "The account's request rate is over its limit; retry after `Retry-After` seconds." },
+  // live push: stream, webhooks, alerts
+  TOO_MANY_STREAMS: { status: 429, description: 'The account has as many open streams on this server as allowed; close one or retry after `Retry-After` seconds.' },
+  WEBHOOK_TARGET_NOT_ALLOWED: { status: 400, description: 'The webhook URL is not http(s) on a host allowed by `AGENTVIEW_WEBHOOK_ALLOW`, or carries credentials.' },
+  INVALID_ALERT_RULE: { status: 400, description: 'An alert rule is malformed; `field` names the offending part.' },
+  LIMIT_REACHED: { status: 409, description: 'The account already has the maximum number of webhooks or alert rules; delete one first.' },
   INTERNAL: { status: 500, description: 'An unexpected server fault; the request id in the logs tells the operator what happened.' },
   NOT_READY: { status: 503, description: 'The server is starting or shutting down and cannot serve this yet; retry after `Retry-After` seconds.' },
   STORE_UNAVAILABLE: { status: 503, description: 'The event store did not accept the write; nothing was acknowledged; retry after `Retry-After` seconds.' },

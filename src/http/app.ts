@@ -12,6 +12,8 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { liveRoutes } from './routes/live.js';
+import { webRoutes } from './routes/web.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -49,5 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  // live push and the wallboard
+  if (deps.live) liveRoutes(app, deps, deps.live);
+  webRoutes(app, deps);
   return app;
 }

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
+import type { LiveServices } from '../live/index.js';
 import type { Clock } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
 
@@ -17,5 +18,9 @@ export interface AppDeps {
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;
+  /** Live push (stream, webhooks, alerts); routes are registered only when present. */
+  live?: LiveServices;
+  /** Folder of the built wallboard (index.html and assets); `/` serves it when present. */
+  webDir?: string;
 }
 
