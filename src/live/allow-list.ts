@@ -41,7 +41,7 @@ for (const [net, bits] of [
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
+  // (IPv4-mapped addresses are checked as IPv4: see unmap)
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],

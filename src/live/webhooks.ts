@@ -117,6 +117,9 @@ export class WebhookService {
         }
         this.logger?.warn({ webhook: h.reg.id }, 'webhook outbox behind the snapshot; re-sending the current view');
       }
+      // What the receiver shows is what matched when we stopped: from here on, exact diffs.
+      const acc = this.engine.account(h.reg.account);
+      h.visible ??= new Set(acc ? liveMatches(acc, h.match, now).map((a) => a.id) : []);
       this.cursors.set(h.reg.id, this.engine.position);
       h.loop = this.run(h);
     }
@@ -338,7 +341,7 @@ export class WebhookService {
         continue;
       }
       const error = await this.deliver(h, batch.deliveryId, batch.bodies);
-      if (this.stopped || h.deleted) break;
+      if (h.deleted) break;
       if (error === undefined) {
         await this.store.complete(h.reg.id, batch.deliveryId);
         h.pendingApprox = Math.max(0, h.pendingApprox - batch.bodies.length);
@@ -347,6 +350,7 @@ export class WebhookService {
         const failures = h.health.failures + 1;
         const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(failures - 1, 30));
         const delay = Math.round(backoff * (0.5 + Math.random() * 0.5));
+        if (this.stopped) break; // cut short by shutdown: not the receiver's failure
         h.health = { ...h.health, failures, lastError: error, nextAttemptAt: Date.now() + delay };
         this.logger?.warn({ webhook: h.reg.id, failures, error, retryInMs: delay }, 'webhook delivery failed');
       }
@@ -414,11 +418,17 @@ export class WebhookService {
     clearInterval(this.cursorTimer);
     for (const h of this.hooks.values()) {
       this.cursors.set(h.reg.id, this.engine.position);
-      h.inFlight?.destroy();
       h.wake?.();
     }
     await this.flushing;
     await this.flush();
-    await Promise.all([...this.hooks.values()].flatMap((h) => (h.loop ? [h.loop] : [])));
+    // Deliveries in flight get a moment to finish (fewer duplicates after the restart), then are cut.
+    const loops = Promise.all([...this.hooks.values()].flatMap((h) => (h.loop ? [h.loop] : [])));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(2000, this.opts.timeoutMs))));
+    await Promise.race([loops, grace]);
+    clearTimeout(timer);
+    for (const h of this.hooks.values()) h.inFlight?.destroy();
+    await loops;
   }
 }
