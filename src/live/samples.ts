@@ -29,7 +29,6 @@ export class StatusSampler {
 
   start(): void {
     if (this.timer) return;
-    this.sample();
     this.timer = setInterval(() => this.sample(), this.intervalMs);
     this.timer.unref();
   }

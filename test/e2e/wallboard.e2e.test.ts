@@ -1,0 +1,163 @@
+/**
+ * The wallboard in a real headless Chromium (Debian's /usr/bin/chromium via
+ * playwright-core; never a downloaded browser): sign in, see the demo agents,
+ * watch a row change status after an ingest, alerts, filter, sort.
+ *
+ * `UPDATE_SCREENSHOT=1 npx vitest run test/e2e/wallboard.e2e.test.ts`
+ * refreshes docs/wallboard.png; otherwise the screenshot goes to a temp dir.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../../web/build.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const UPDATE = process.env.UPDATE_SCREENSHOT === '1';
+const DEMO = '1000';
+/** Waiting for the page to catch up (a guard, not a timing assertion). */
+const POLL = { timeout: 20_000, interval: 100 };
+
+if (!HAVE_CHROMIUM) {
+  console.warn(`wallboard browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
+  let s: TestServer;
+  let ctx: BrowserContext;
+  let page: Page;
+  let userDir: string;
+  const pageErrors: string[] = [];
+
+  const ingest = async (events: unknown[]) => {
+    const r = await s.call('POST', `/api/account/${DEMO}/events`, { events });
+    expect(r.status).toBe(200);
+  };
+  const statusOf = (id: string) => page.locator(`[data-agent-id="${id}"] [data-col="status"]`);
+  const visibleNames = async () => page.locator('[data-agent-id] .agent-name').allTextContents();
+
+  beforeAll(async () => {
+    await buildWeb();
+    s = await startTestServer({
+      AGENTVIEW_STORE: 'memory',
+      AGENTVIEW_DEMO: '1',
+      AGENTVIEW_DEMO_ACCOUNT: DEMO,
+      AGENTVIEW_DEMO_AGENTS: UPDATE ? '400' : '120',
+    });
+    userDir = mkdtempSync(join(tmpdir(), 'agentview-chromium-'));
+    ctx = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1600, height: 1000 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.setDefaultTimeout(20_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    await s?.stop();
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('serves the page with its bundle and a strict content security policy', async () => {
+    const res = await fetch(s.url + '/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await res.text();
+    expect(html).toContain('/assets/app.js');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect((await fetch(s.url + '/assets/app.js')).status).toBe(200);
+    expect((await fetch(s.url + '/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+
+  it('refuses a wrong token, then signs in and shows the demo agents', async () => {
+    await page.goto(s.url + '/');
+    await page.getByRole('tab', { name: 'Access token' }).click();
+    await page.fill('input[name=account]', DEMO);
+    await page.fill('input[name=token]', 'not-the-right-token-at-all');
+    await page.click('button[type=submit]');
+    await expect(page.locator('.error').textContent()).resolves.toMatch(/not valid/);
+
+    await page.fill('input[name=token]', ADMIN_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-conn="live"]');
+    await page.waitForSelector('[data-agent-id]');
+    const online = Number(await page.locator('[data-tile="online"] .tile-value').textContent());
+    expect(online).toBeGreaterThan(0);
+    // Virtualised: far fewer rows in the DOM than agents listed.
+    const shown = Number(await page.locator('[data-shown]').getAttribute('data-shown'));
+    expect(shown).toBeGreaterThan(40);
+    expect(await page.locator('[data-agent-id]').count()).toBeLessThan(shown);
+    // The simulator's first agent (seeded, logged in at start), found by search.
+    await page.fill('input[name=search]', 'maya levi');
+    await page.waitForSelector('[data-agent-id="1001"]');
+    expect(await page.locator('[data-agent-id="1001"] .agent-name').textContent()).toBe('Maya Levi');
+    expect(await page.locator('[data-agent-id="1001"] [data-col="group"]').textContent()).toBe('Billing');
+    await page.fill('input[name=search]', '');
+  }, 60_000);
+
+  it('updates a row when its agent changes status, and shows the alert it raises', async () => {
+    const rule = await s.call('POST', `/api/account/${DEMO}/admin/alert-rules`, { kind: 'status-duration', status: 'AWAY', reasonId: 'e2e', minutes: 0 });
+    expect(rule.status).toBe(201);
+    await ingest([
+      { type: 'agent.upserted', agentId: 'e2e-1', name: 'Aaron Watcher', groupId: 10, skillIds: ['1'], maxSlots: 4 },
+      { type: 'agent.loggedIn', agentId: 'e2e-1' },
+    ]);
+    await page.fill('input[name=search]', 'Watcher');
+    await page.waitForSelector('[data-agent-id="e2e-1"] [data-status="ONLINE"]');
+    await ingest([{ type: 'agent.statusChanged', agentId: 'e2e-1', status: 'AWAY', reasonId: 'e2e' }]);
+    await page.waitForSelector('[data-agent-id="e2e-1"] [data-status="AWAY"]');
+    expect(await statusOf('e2e-1').textContent()).toContain('Away· e2e');
+    await page.waitForSelector(`[data-alert="${rule.body.id}:e2e-1"]`);
+    expect(await page.locator(`[data-alert="${rule.body.id}:e2e-1"]`).textContent()).toContain('Aaron Watcher has been AWAY');
+    await ingest([{ type: 'conversation.assigned', agentId: 'e2e-1', conversationId: 'e2e-c1' }]);
+    await expect.poll(() => page.locator('[data-agent-id="e2e-1"] .load-text').textContent(), POLL).toBe('25%');
+  }, 60_000);
+
+  it('filters by text, status and group', async () => {
+    expect(await page.locator('[data-agent-id]').count()).toBe(1);
+    await page.fill('input[name=search]', '');
+    await page.click('[data-filter-status="AWAY"]');
+    const statuses = () => page.locator('[data-col="status"]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-status')))]);
+    await expect.poll(statuses, POLL).toEqual(['AWAY']);
+    await page.click('[data-filter-status="AWAY"]');
+    await page.selectOption('select[name=group]', '20');
+    await expect.poll(async () => [...new Set(await page.locator('[data-col="group"]').allTextContents())], POLL).toEqual(['Sales']);
+    await page.selectOption('select[name=group]', '');
+  });
+
+  it('sorts by column, both ways', async () => {
+    await page.click('[data-sort="name"]');
+    await page.waitForSelector('[data-sort="name"][aria-pressed="true"]');
+    const asc = await visibleNames();
+    expect(asc.length).toBeGreaterThan(5);
+    expect(asc[0]).toBe('Aaron Watcher');
+    const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
+    expect(lower(asc)).toEqual([...lower(asc)].sort());
+    await page.click('[data-sort="name"]');
+    await expect.poll(async () => (await visibleNames())[0], POLL).not.toBe('Aaron Watcher');
+    const desc = await visibleNames();
+    expect(lower(desc)).toEqual([...lower(desc)].sort().reverse());
+    await page.click('[data-sort="load"]');
+    await page.waitForSelector('[data-sort="load"][aria-pressed="true"]');
+    const loads = (await page.locator('[data-agent-id] .load-text').allTextContents()).map((t) => Number(t.replace('%', '')));
+    expect(loads).toEqual([...loads].sort((a, b) => b - a));
+  });
+
+  it('takes a screenshot', async () => {
+    await page.click('[data-sort="status"]');
+    if (UPDATE) await page.waitForTimeout(12_000); // let the chart gather a few points
+    const file = UPDATE ? fileURLToPath(new URL('../../docs/wallboard.png', import.meta.url)) : join(userDir, 'wallboard.png');
+    await page.screenshot({ path: file });
+    const png = readFileSync(file);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
