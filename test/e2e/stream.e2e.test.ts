@@ -105,6 +105,22 @@ describe('SSE stream', () => {
     expect(gone).toMatchObject({ event: 'remove', json: { agentId: '5' } });
   });
 
+  it('follows connection time-outs: DISCONNECTED agents leave a CONNECTED-only view', async () => {
+    await ingest(s, 'conn', [login('7', { time: clock.now() }), login('8', { time: clock.now() })]);
+    const c = await connect('conn', 'connectionStates=CONNECTED');
+    expect((await c.next()).json.records.map((r: { agentId: string }) => r.agentId)).toEqual(['7', '8']);
+    clock.advance(30_000);
+    await ingest(s, 'conn', [{ type: 'agent.heartbeat', agentId: '8', time: clock.now() }]);
+    clock.advance(31_000);
+    // The engine's own sweep (every second) may get there first; either way the time-out becomes an event.
+    await s.engine.sweepTimeouts();
+    const rm = await c.next((e) => e.event === 'remove' || e.event === 'upsert');
+    expect(rm).toMatchObject({ event: 'remove', json: { agentId: '7' } });
+    await ingest(s, 'conn', [{ type: 'agent.heartbeat', agentId: '7', time: clock.now() }]);
+    const back = await c.next((e) => e.event === 'remove' || e.event === 'upsert');
+    expect(back.json.record).toMatchObject({ agentId: '7', currentConnectionState: 'CONNECTED' });
+  });
+
   it('resumes from Last-Event-ID without a snapshot, and sends a snapshot when out of range', async () => {
     const c = await connect('acme');
     await c.next((e) => e.event === 'snapshot');

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_TOKEN, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -31,6 +31,12 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
   let ctx: BrowserContext;
   let page: Page;
   let userDir: string;
+  const dataDir = tempDir();
+  const env = {
+    AGENTVIEW_DEMO: '1',
+    AGENTVIEW_DEMO_ACCOUNT: DEMO,
+    AGENTVIEW_DEMO_AGENTS: UPDATE ? '400' : '120',
+  };
   const pageErrors: string[] = [];
 
   const ingest = async (events: unknown[]) => {
@@ -42,12 +48,7 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
 
   beforeAll(async () => {
     await buildWeb();
-    s = await startTestServer({
-      AGENTVIEW_STORE: 'memory',
-      AGENTVIEW_DEMO: '1',
-      AGENTVIEW_DEMO_ACCOUNT: DEMO,
-      AGENTVIEW_DEMO_AGENTS: UPDATE ? '400' : '120',
-    });
+    s = await startTestServer(env, { dataDir });
     userDir = mkdtempSync(join(tmpdir(), 'agentview-chromium-'));
     ctx = await chromium.launchPersistentContext(userDir, {
       executablePath: CHROMIUM,
@@ -64,6 +65,7 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     await ctx?.close();
     await s?.stop();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves the page with its bundle and a strict content security policy', async () => {
@@ -150,6 +152,18 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     const loads = (await page.locator('[data-agent-id] .load-text').allTextContents()).map((t) => Number(t.replace('%', '')));
     expect(loads).toEqual([...loads].sort((a, b) => b - a));
   });
+
+  it('reconnects by itself when the server restarts', async () => {
+    const port = new URL(s.url).port;
+    await s.stop();
+    await page.waitForSelector('[data-conn="reconnecting"]');
+    s = await startTestServer({ ...env, PORT: port }, { dataDir });
+    await page.waitForSelector('[data-conn="live"]');
+    await page.fill('input[name=search]', 'Watcher');
+    await ingest([{ type: 'agent.statusChanged', agentId: 'e2e-1', status: 'BACK_SOON' }]);
+    await page.waitForSelector('[data-agent-id="e2e-1"] [data-status="BACK_SOON"]');
+    await page.fill('input[name=search]', '');
+  }, 60_000);
 
   it('takes a screenshot', async () => {
     await page.click('[data-sort="status"]');
