@@ -8,6 +8,13 @@ import { AlertRuleBody, AlertRuleParams, AlertView, WebhookBody, WebhookParams, 
 import type { AppDeps } from '../deps.js';
 import { streamRoutes } from './stream.js';
 
+/** Registrations made while the view is still replaying would see history as new changes. */
+function requireReady(deps: AppDeps): void {
+  if (!deps.engine.isReady() || deps.isShuttingDown()) {
+    throw new ApiError('NOT_READY', 'the server is starting or stopping', undefined, { 'Retry-After': '1' });
+  }
+}
+
 export function liveRoutes(app: FastifyInstance, deps: AppDeps, live: LiveServices): void {
   streamRoutes(app, deps, live.hub);
   // Streams are long-lived: end them (with a final event) before the server waits for connections to close.
@@ -32,6 +39,7 @@ export function liveRoutes(app: FastifyInstance, deps: AppDeps, live: LiveServic
     },
     async (req, reply) => {
       const { accountID } = req.params as { accountID: string };
+      requireReady(deps);
       const { view, secret } = await live.webhooks.create(accountID, req.body as WebhookBody);
       return reply.code(201).send({ ...view, secret });
     },
@@ -85,6 +93,7 @@ export function liveRoutes(app: FastifyInstance, deps: AppDeps, live: LiveServic
     },
     async (req, reply) => {
       const { accountID } = req.params as { accountID: string };
+      requireReady(deps);
       return reply.code(201).send(await live.alerts.createRule(accountID, req.body as AlertRuleBody));
     },
   );
