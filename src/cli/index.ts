@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerLive } from './commands/live.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerSimulate(program);
+  registerLive(program);
   return program;
 }
 

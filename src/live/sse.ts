@@ -118,6 +118,9 @@ export class SseConnection {
     this.closedReason = reason;
     this.parts = [];
     this.queued = 0;
+    // The response never ends by itself: make sure the socket goes too, or the
+    // server would count the connection as busy until the peer's own time-out.
+    this.res.destroy();
     this.onClose(reason);
   }
 }
