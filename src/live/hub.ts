@@ -134,7 +134,6 @@ const SSE_HEADERS = {
 export class StreamHub {
   private readonly rings = new Map<string, ChangeRing>();
   private readonly clients = new Map<string, Set<Client>>();
-  private readonly knownAtStart = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -159,7 +158,6 @@ export class StreamHub {
     this.startedAt = this.clock.now();
     // Changes before this moment were not seen: resumption only from here on.
     for (const acc of this.engine.accounts.values()) {
-      this.knownAtStart.add(acc.accountId);
       this.rings.set(acc.accountId, new ChangeRing(this.opts.bufferSize, acc.seq, this.startedAt));
     }
     this.unsubscribe = this.engine.onChange((acc, change, seq) => this.onChange(acc, change, seq));
