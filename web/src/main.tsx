@@ -334,7 +334,8 @@ function AgentTable({ list, now, sort, onSort }: { list: AgentRecord[]; now: num
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - overscan);
   const last = Math.min(list.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + overscan);
   const rows = [];
-  for (let i = first; i < last; i++) rows.push(<Row key={list[i]!.agentId} a={list[i]!} now={now} top={i * ROW_HEIGHT} />);
+  // Keys by slot (i mod 128, more than ever fit on screen): rows scrolled out give their DOM to rows scrolled in.
+  for (let i = first; i < last; i++) rows.push(<Row key={i % 128} a={list[i]!} now={now} top={i * ROW_HEIGHT} />);
   return (
     <div class="table" role="table" aria-rowcount={list.length}>
       <div class="thead" role="row">
