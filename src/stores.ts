@@ -4,11 +4,12 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import type { AlertStore, EventLog, SnapshotStore, WebhookStore } from './ports/index.js';
-import { MemoryAlertStore, MemoryEventLog, MemorySnapshotStore, MemoryWebhookStore } from './adapters/memory/index.js';
+import { systemClock, type AlertStore, type AuthStore, type Clock, type EventLog, type NonceStore, type SnapshotStore, type WebhookStore } from './ports/index.js';
+import { MemoryAlertStore, MemoryAuthStore, MemoryEventLog, MemoryNonceStore, MemorySnapshotStore, MemoryWebhookStore } from './adapters/memory/index.js';
 import {
   openDatabase,
   SqliteAlertStore,
+  SqliteAuthStore,
   SqliteEventLog,
   SqliteSnapshotStore,
   SqliteWebhookStore,
@@ -18,6 +19,10 @@ import {
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
+  /** Users, OAuth keys and login sessions. */
+  auth: AuthStore;
+  /** Single-use OAuth nonces (per process unless the store is shared). */
+  nonces: NonceStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
   /** Webhook registrations and outbox; alert rules and raised alerts. */
@@ -30,13 +35,15 @@ export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config): Stores {
+export function openStores(config: Config, clock: Clock = systemClock): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
       return {
         log,
         snapshots: new MemorySnapshotStore(),
+        auth: new MemoryAuthStore(),
+        nonces: new MemoryNonceStore(clock),
         db: undefined,
         webhooks: new MemoryWebhookStore(),
         alerts: new MemoryAlertStore(),
@@ -49,6 +56,8 @@ export function openStores(config: Config): Stores {
       return {
         log,
         snapshots: new SqliteSnapshotStore(db),
+        auth: new SqliteAuthStore(db),
+        nonces: new MemoryNonceStore(clock),
         db,
         webhooks: new SqliteWebhookStore(db),
         alerts: new SqliteAlertStore(db),

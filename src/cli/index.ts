@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerUsers } from './commands/users.js';
+import { registerKeys } from './commands/keys.js';
 import { registerLive } from './commands/live.js';
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerSimulate(program);
+  registerUsers(program);
+  registerKeys(program);
   registerLive(program);
   return program;
 }

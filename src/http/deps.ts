@@ -5,6 +5,7 @@ import type { Engine } from '../engine/index.js';
 import type { LiveServices } from '../live/index.js';
 import type { Clock } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
+import type { AuthService } from '../auth/index.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -18,6 +19,12 @@ export interface AppDeps {
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;
+  /** Accounts and access: admin users/keys and the Login API are served when present. */
+  auth?: AuthService;
+  /** Per-account limit on authenticated requests; unlimited when absent. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** Logins per account (default 2 per second, burst 20). */
+  loginRateLimit?: { ratePerSecond: number; burst: number };
   /** Live push (stream, webhooks, alerts); routes are registered only when present. */
   live?: LiveServices;
   /** Folder of the built wallboard (index.html and assets); `/` serves it when present. */

@@ -197,6 +197,21 @@ describe('SSE stream', () => {
     expect(viaQuery.status).toBe(200);
     const snap = await viaQuery.next();
     expect(snap.json.records.map((r: { agentId: string }) => r.agentId)).toEqual(['1']);
+
+    // A Login API bearer, in the header or as access_token: its own account only, read scope needed.
+    expect((await s.call('POST', '/api/account/other/admin/users', { username: 'sup', password: 'a long password', roles: ['read'] })).status).toBe(201);
+    expect((await s.call('POST', '/api/account/other/admin/users', { username: 'writer', password: 'a long password', roles: ['write'] })).status).toBe(201);
+    const bearerOf = async (username: string) =>
+      (await s.call('POST', '/api/account/other/login', { username, password: 'a long password' }, { authorization: '' })).body.bearer as string;
+    const sup = await bearerOf('sup');
+    expect((await connect('other', '', { authorization: `Bearer ${sup}` })).status).toBe(200);
+    expect((await connect('other', `access_token=${sup}`, {})).status).toBe(200);
+    expect((await connect('acme', `access_token=${sup}`, {})).status).toBe(403);
+    expect((await connect('other', '', { authorization: `Bearer ${await bearerOf('writer')}` })).status).toBe(403);
+
+    const head = await fetch(streamUrl(s, 'acme'), { method: 'HEAD', headers: AUTH });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
   });
 });
 

@@ -79,7 +79,9 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     expect((await fetch(s.url + '/assets/..%2Fpackage.json')).status).toBe(404);
   });
 
-  it('refuses a wrong token, then signs in and shows the demo agents', async () => {
+  it('refuses a wrong token and a wrong password, then signs in as a user and shows the demo agents', async () => {
+    const user = await s.call('POST', `/api/account/${DEMO}/admin/users`, { username: 'supervisor', password: 'wallboard password 1', roles: ['read'] });
+    expect(user.status).toBe(201);
     await page.goto(s.url + '/');
     await page.getByRole('tab', { name: 'Access token' }).click();
     await page.fill('input[name=account]', DEMO);
@@ -87,7 +89,13 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     await page.click('button[type=submit]');
     await expect(page.locator('.error').textContent()).resolves.toMatch(/not valid/);
 
-    await page.fill('input[name=token]', ADMIN_TOKEN);
+    await page.getByRole('tab', { name: 'User' }).click();
+    await page.fill('input[name=account]', DEMO);
+    await page.fill('input[name=username]', 'supervisor');
+    await page.fill('input[name=password]', 'not the password');
+    await page.click('button[type=submit]');
+    await expect(page.locator('.error').textContent()).resolves.toMatch(/Wrong account, user name or password/);
+    await page.fill('input[name=password]', 'wallboard password 1');
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-conn="live"]');
     await page.waitForSelector('[data-agent-id]');
@@ -163,6 +171,23 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     await ingest([{ type: 'agent.statusChanged', agentId: 'e2e-1', status: 'BACK_SOON' }]);
     await page.waitForSelector('[data-agent-id="e2e-1"] [data-status="BACK_SOON"]');
     await page.fill('input[name=search]', '');
+  }, 60_000);
+
+  it('signs out, revoking the session', async () => {
+    const saved = await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('agentview.session'));
+    const bearer = (JSON.parse(saved ?? '{}') as { token?: string }).token;
+    expect(bearer).toMatch(/^[0-9a-f]{64}$/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForSelector('input[name=username]');
+    await expect
+      .poll(async () => (await fetch(`${s.url}/api/account/${DEMO}/agent-view/alerts`, { headers: { authorization: `Bearer ${bearer}` } })).status, POLL)
+      .toBe(401);
+    // Back in for the screenshot.
+    await page.fill('input[name=account]', DEMO);
+    await page.fill('input[name=username]', 'supervisor');
+    await page.fill('input[name=password]', 'wallboard password 1');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-conn="live"]');
   }, 60_000);
 
   it('takes a screenshot', async () => {

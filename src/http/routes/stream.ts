@@ -47,6 +47,10 @@ export function streamRoutes(app: FastifyInstance, deps: AppDeps, hub: StreamHub
         throw new ApiError('TOO_MANY_STREAMS', 'too many open streams for this account on this server', undefined, { 'Retry-After': '5' });
       }
       await deps.awaitConsistency?.(req);
+      if (req.method === 'HEAD') {
+        // A HEAD request gets the stream's headers and no stream (it would never end).
+        return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
+      }
       reply.hijack();
       req.socket.setNoDelay(true);
       req.socket.setKeepAlive(true, 30_000);
