@@ -191,8 +191,11 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
   }, 60_000);
 
   it('takes a screenshot', async () => {
-    await page.click('[data-sort="status"]');
-    if (UPDATE) await page.waitForTimeout(12_000); // let the chart gather a few points
+    if (UPDATE) {
+      // For the docs: an active alert, and a few points on the chart.
+      await ingest([{ type: 'agent.statusChanged', agentId: 'e2e-1', status: 'AWAY', reasonId: 'e2e' }]);
+      await page.waitForTimeout(25_000);
+    }
     const file = UPDATE ? fileURLToPath(new URL('../../docs/wallboard.png', import.meta.url)) : join(userDir, 'wallboard.png');
     await page.screenshot({ path: file });
     const png = readFileSync(file);

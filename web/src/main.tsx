@@ -154,7 +154,7 @@ function Chart({ samples }: { samples: { t: number; ONLINE: number; AWAY: number
       height: 190,
       legend: { show: true },
       cursor: { points: { size: 6 } },
-      scales: { x: { time: true, range: (_u, _min, max) => [max - 3600, max] }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
+      scales: { x: { time: true, range: (_u, min, max) => [Math.max(min, max - 3600), Math.max(max, min + 60)] }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
       axes: [
         { stroke: '#8b98b8', grid: { stroke: 'rgba(139,152,184,0.12)' }, ticks: { stroke: 'rgba(139,152,184,0.2)' } },
         { stroke: '#8b98b8', grid: { stroke: 'rgba(139,152,184,0.12)' }, ticks: { stroke: 'rgba(139,152,184,0.2)' }, size: 44 },
