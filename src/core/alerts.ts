@@ -65,8 +65,9 @@ export function createAlertMemory(): AlertMemory {
 
 const MINUTE = 60_000;
 
-function fmtMinutes(ms: number): string {
-  return `${Math.floor(ms / MINUTE)} min`;
+/** The threshold part of a message; it stays true as long as the alert is raised. */
+function forAtLeast(minutes: number): string {
+  return minutes > 0 ? ` for ${minutes} min or more` : '';
 }
 
 function inGroups(a: AgentState, groups: ReadonlySet<string> | undefined): boolean {
@@ -101,7 +102,7 @@ export function evaluateAlerts(acc: AccountState, rules: readonly AlertRule[], n
             kind: rule.kind,
             agentId: a.id,
             since: start,
-            message: `${a.name} has been ${rule.status}${why} for ${fmtMinutes(now - start)}`,
+            message: `${a.name} is ${rule.status}${why}${forAtLeast(rule.minutes)}`,
           });
         }
         break;
@@ -123,7 +124,7 @@ export function evaluateAlerts(acc: AccountState, rules: readonly AlertRule[], n
             kind: rule.kind,
             agentId: a.id,
             since,
-            message: `${a.name} has had load ≥ ${rule.minLoad}% (now ${load}%) for ${fmtMinutes(now - since)}`,
+            message: `${a.name} has a load of ${rule.minLoad}% or more${forAtLeast(rule.minutes)}`,
           });
         }
         break;
@@ -149,7 +150,7 @@ export function evaluateAlerts(acc: AccountState, rules: readonly AlertRule[], n
           kind: rule.kind,
           groupId: rule.groupId,
           since,
-          message: `No agent of group ${name} is ONLINE`,
+          message: `No agent of group ${name} is ONLINE${forAtLeast(rule.minutes)}`,
         });
         break;
       }

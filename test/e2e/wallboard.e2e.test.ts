@@ -126,7 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     await page.waitForSelector('[data-agent-id="e2e-1"] [data-status="AWAY"]');
     expect(await statusOf('e2e-1').textContent()).toContain('Away· e2e');
     await page.waitForSelector(`[data-alert="${rule.body.id}:e2e-1"]`);
-    expect(await page.locator(`[data-alert="${rule.body.id}:e2e-1"]`).textContent()).toContain('Aaron Watcher has been AWAY');
+    expect(await page.locator(`[data-alert="${rule.body.id}:e2e-1"]`).textContent()).toContain('Aaron Watcher is AWAY (reason e2e)');
     await ingest([{ type: 'conversation.assigned', agentId: 'e2e-1', conversationId: 'e2e-c1' }]);
     await expect.poll(() => page.locator('[data-agent-id="e2e-1"] .load-text').textContent(), POLL).toBe('25%');
   }, 60_000);
