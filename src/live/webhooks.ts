@@ -370,9 +370,12 @@ export class WebhookService {
     const mod = h.url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
       let settled = false;
+      // The socket time-out below only catches silence; this bounds the whole exchange (a slow drip too).
+      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
       const done = (v: string | undefined) => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadline);
         h.inFlight = undefined;
         resolve(v);
       };

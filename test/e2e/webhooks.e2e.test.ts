@@ -128,6 +128,17 @@ describe('webhooks', () => {
     expect(list.body.webhooks[0].lastSuccessAt).toBeTypeOf('number');
   });
 
+  it('gives up on a receiver that does not answer in time, and retries', async () => {
+    const s = await server({ AGENTVIEW_WEBHOOK_TIMEOUT_MS: '300' });
+    const r = await receiver();
+    r.respond = (_req, n) => ({ status: n < 2 ? 0 : 200 });
+    await s.call('POST', '/api/account/acme/admin/webhooks', { url: `${r.url}/hook`, secret: SECRET });
+    await ingest(s, 'acme', [{ type: 'agent.loggedIn', agentId: '1' }]);
+    await r.until(() => r.accepted.length === 1);
+    expect(r.received.map((x) => x.status)).toEqual([0, 0, 200]);
+    expect(new Set(r.received.map((x) => x.headers['x-agentview-delivery'])).size).toBe(1);
+  });
+
   it('does not follow redirects', async () => {
     const s = await server();
     const r = await receiver();

@@ -11,7 +11,7 @@ export interface Received {
 
 export class Receiver {
   readonly received: Received[] = [];
-  /** Decides the answer to each request (default 200). */
+  /** Decides the answer to each request (default 200); status 0 = never answer (a hung receiver). */
   respond: (req: http.IncomingMessage, n: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
   private server!: http.Server;
   private waiters: (() => void)[] = [];
@@ -32,7 +32,7 @@ export class Receiver {
           body = undefined;
         }
         r.received.push({ headers: req.headers, raw, body, status: answer.status });
-        res.writeHead(answer.status, answer.headers ?? {}).end();
+        if (answer.status !== 0) res.writeHead(answer.status, answer.headers ?? {}).end();
         const w = r.waiters;
         r.waiters = [];
         for (const f of w) f();
