@@ -173,6 +173,23 @@ describe.skipIf(!HAVE_CHROMIUM)('wallboard in Chromium', () => {
     await page.fill('input[name=search]', '');
   }, 60_000);
 
+  it('extends its Login API session before it expires', async () => {
+    type Storage = { sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void } };
+    const read = () => page.evaluate(() => (globalThis as unknown as Storage).sessionStorage.getItem('agentview.session'));
+    const saved = JSON.parse((await read()) ?? '{}') as { expiresAt?: number; csrf?: string };
+    expect(saved.csrf).toBeTypeOf('string');
+    expect(saved.expiresAt).toBeGreaterThan(Date.now());
+    // Pretend the session ends in 6 s; after a reload the page must refresh it.
+    const soon = Date.now() + 6_000;
+    await page.evaluate((at) => {
+      const st = (globalThis as unknown as Storage).sessionStorage;
+      st.setItem('agentview.session', JSON.stringify({ ...(JSON.parse(st.getItem('agentview.session') ?? '{}') as object), expiresAt: at }));
+    }, soon);
+    await page.reload();
+    await page.waitForSelector('[data-conn="live"]');
+    await expect.poll(async () => (JSON.parse((await read()) ?? '{}') as { expiresAt?: number }).expiresAt ?? 0, POLL).toBeGreaterThan(soon + 30_000);
+  }, 60_000);
+
   it('signs out, revoking the session', async () => {
     const saved = await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('agentview.session'));
     const bearer = (JSON.parse(saved ?? '{}') as { token?: string }).token;

@@ -44,7 +44,11 @@ export interface Alert {
 export interface Session {
   account: string;
   token: string;
+  /** Login user ('' for a pasted access token). */
   user: string;
+  /** From the Login API: used to extend the session before it expires. */
+  csrf?: string;
+  expiresAt?: number;
 }
 
 export class HttpError extends Error {
@@ -78,9 +82,26 @@ export async function login(account: string, username: string, password: string)
     body: JSON.stringify({ username, password }),
   });
   if (!res.ok) throw await errorOf(res);
-  const body = (await res.json()) as { bearer?: string };
+  const body = (await res.json()) as { bearer?: string; csrf?: string; expiresAt?: number };
   if (!body.bearer) throw new HttpError(500, 'NO_BEARER', 'the server did not return a bearer token');
-  return { account, token: body.bearer, user: username };
+  return {
+    account,
+    token: body.bearer,
+    user: username,
+    ...(body.csrf !== undefined ? { csrf: body.csrf } : {}),
+    ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
+  };
+}
+
+/** Extends a Login API session (a wallboard stays signed in all day); returns the new expiry. */
+export async function refresh(s: Session): Promise<number> {
+  const res = await fetch(`/api/account/${encodeURIComponent(s.account)}/refresh`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(s.csrf !== undefined ? { csrf: s.csrf } : {}),
+  });
+  if (!res.ok) throw await errorOf(res);
+  return ((await res.json()) as { expiresAt: number }).expiresAt;
 }
 
 /** Best-effort logout (revokes the bearer where the server supports it). */

@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { followStream, getJson, HttpError, login, logout, type AgentRecord, type Alert, type ConnectionStatus, type Session, type Status } from './api.js';
+import { followStream, getJson, HttpError, login, logout, refresh, type AgentRecord, type Alert, type ConnectionStatus, type Session, type Status } from './api.js';
 import { byGroup, comparator, formatDuration, matches, STATUS_LABEL, STATUSES, summarize, type Filters, type Sort, type SortKey, type Summary } from './model.js';
 
 const SESSION_KEY = 'agentview.session';
@@ -445,6 +445,31 @@ function Board({ session, onSignOut, onExpired }: { session: Session; onSignOut:
   }, [all]);
   const list = useMemo(() => all.filter((a) => matches(a, filters)).sort(comparator(sort)), [all, filters, sort]);
   const activeAlerts = useMemo(() => [...alerts.current.values()].sort((a, b) => a.since - b.since), [version]);
+
+  // Keep a Login API session alive: extend it when a third of its life is left.
+  useEffect(() => {
+    if (session.user === '' || session.expiresAt === undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let expiresAt = session.expiresAt;
+    const plan = () => {
+      const left = expiresAt - (Date.now() + skew.current);
+      timer = setTimeout(() => {
+        refresh(session).then(
+          (next) => {
+            expiresAt = next;
+            sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, expiresAt: next }));
+            plan();
+          },
+          () => {
+            // Try again in a minute; the stream reports a 401 if the session is really gone.
+            timer = setTimeout(plan, 60_000);
+          },
+        );
+      }, Math.max(5_000, Math.min(left - left / 3, 2 ** 31 - 1)));
+    };
+    plan();
+    return () => clearTimeout(timer);
+  }, [session]);
 
   const latest = useRef(summary);
   latest.current = summary;
