@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
@@ -31,6 +31,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  retention: RetentionService;
   auth: AuthService;
   stores: Stores;
   /** Stream hub, webhooks, alerts. */
@@ -54,7 +55,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, clock);
+  const stores = openStores(config, clock, { onWarning: (msg) => logger.warn(msg) });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
@@ -85,6 +86,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
     live,
@@ -105,6 +107,16 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
   live.start();
 
+  const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    onError: (err) => logger.error({ err }, 'retention failed'),
+    onCompacted: (r) => {
+      if (r.events + r.eventIds + r.historyRows > 0) logger.info({ ...r }, 'retention compacted old data');
+    },
+  });
+  retention.start();
+
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
     sim = await startDemo(engine, clock, config, logger, options.demoTickMs ?? 1000);
@@ -119,10 +131,11 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       await sim?.stop();
       await app.close();
       await live.stop();
+      await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, auth, stores, live, config, url, close };
+  return { app, engine, retention, auth, stores, live, config, url, close };
 }
 
 /** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */

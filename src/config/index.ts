@@ -32,6 +32,8 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** How often retention compacts the log and history. */
+  retentionIntervalMs: number;
   // live push (stream, webhooks, alerts)
   streamHeartbeatMs: number;
   streamBufferSize: number;
@@ -156,6 +158,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    retentionIntervalMs: int('AGENTVIEW_RETENTION_INTERVAL_MS', 3_600_000, 1000, 7 * 86_400_000),
     // live push (stream, webhooks, alerts)
     streamHeartbeatMs: int('AGENTVIEW_STREAM_HEARTBEAT_MS', 10_000, 10, 15_000),
     streamBufferSize: int('AGENTVIEW_STREAM_BUFFER', 10_000, 0, 1_000_000),

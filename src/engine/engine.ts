@@ -101,6 +101,11 @@ export class Engine {
     return !this.ready;
   }
 
+  /** Log position covered by the latest durable snapshot (0 when none): entries up to it may be compacted. */
+  durableSnapshotPosition(): number {
+    return this.snapshotPosition;
+  }
+
   account(accountId: string): AccountState | undefined {
     return this.accounts.get(accountId);
   }
