@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { accountFilter, openStores, type Stores } from './stores.js';
+import { AllowListError, createLive, type LiveServices } from './live/index.js';
 
 export const VERSION = ((): string => {
   try {
@@ -34,6 +35,8 @@ export interface RunningServer {
   retention: RetentionService;
   auth: AuthService;
   stores: Stores;
+  /** Stream hub, webhooks, alerts. */
+  live: LiveServices;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
@@ -61,6 +64,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     onError: (err, what) => logger.error({ err }, `${what} failed`),
   });
   const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
+  // Live push is built before the engine starts: webhooks follow the replay.
+  let live: LiveServices;
+  try {
+    live = await createLive(engine, clock, stores, liveOptions(config), logger);
+  } catch (err) {
+    await stores.close();
+    if (err instanceof AllowListError) throw new ConfigError([err.message]);
+    throw err;
+  }
   const app = await buildApp({
     engine,
     clock,
@@ -82,6 +94,8 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
+    live,
+    webDir: WEB_DIR,
   });
   // Expired sessions are refused on use; this only reclaims their storage.
   const purge = setInterval(() => {
@@ -97,6 +111,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   await engine.start();
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
   stores.onStarted?.();
+  live.start();
 
   const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
     retentionDays: config.retentionDays,
@@ -123,11 +138,37 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       clearInterval(purge);
       await sim?.stop();
       await app.close();
+      await live.stop();
       await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, retention, auth, stores, config, url, close };
+  return { app, engine, retention, auth, stores, live, config, url, close };
+}
+
+/** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */
+export const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+function liveOptions(config: Readonly<Config>) {
+  return {
+    stream: {
+      bufferSize: config.streamBufferSize,
+      heartbeatMs: config.streamHeartbeatMs,
+      sweepMs: config.liveSweepMs,
+      queueBytes: config.streamQueueBytes,
+      maxClientsPerAccount: config.streamMaxClientsPerAccount,
+    },
+    webhooks: {
+      allow: config.webhookAllow,
+      retryBaseMs: config.webhookRetryBaseMs,
+      retryMaxMs: config.webhookRetryMaxMs,
+      timeoutMs: config.webhookTimeoutMs,
+      maxPending: config.webhookMaxPending,
+      perAccount: config.webhooksPerAccount,
+      userAgent: `agentview-webhooks/${VERSION}`,
+    },
+    alerts: { perAccount: config.alertRulesPerAccount, evalMs: config.liveSweepMs },
+  };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
@@ -163,6 +204,7 @@ function printBanner(config: Config, url: string): void {
     `  curl -s -X POST -H "Authorization: Bearer ${config.adminTokenGenerated ? token : '$AGENTVIEW_ADMIN_TOKEN'}" -H 'content-type: application/json' \\`,
     `    -d '{"status":["ONLINE","AWAY"]}' '${url}/messaging_history/api/account/${config.demoAccount}/agent-view/status?limit=5&sort=load:desc'`,
     '',
+    `Wallboard: ${url}/  (sign in to account ${config.demoAccount} with the admin token)`,
     `API docs: ${url}/docs`,
     '',
   ];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Config } from './config/index.js';
 import {
   systemClock,
+  type AlertStore,
   type AuthStore,
   type Clock,
   type EventLog,
@@ -14,29 +15,36 @@ import {
   type NonceStore,
   type SnapshotStore,
   type Subscription,
+  type WebhookStore,
 } from './ports/index.js';
 import {
+  MemoryAlertStore,
   MemoryAuthStore,
   MemoryEventLog,
   MemoryHistoryIndex,
   MemoryNonceStore,
   MemorySnapshotStore,
+  MemoryWebhookStore,
 } from './adapters/memory/index.js';
 import {
   openDatabase,
+  SqliteAlertStore,
   SqliteAuthStore,
   SqliteEventLog,
   SqliteHistoryIndex,
   SqliteLogCompactor,
   SqliteSnapshotStore,
+  SqliteWebhookStore,
   type SqliteDatabase,
 } from './adapters/sqlite/index.js';
 import { accountShard, type ShardSpec } from './core/index.js';
 import {
+  JetStreamAlertStore,
   JetStreamAuthStore,
   JetStreamEventLog,
   JetStreamNonceStore,
   JetStreamSnapshotStore,
+  JetStreamWebhookStore,
   NatsConnection,
   type AdapterLogger,
 } from './adapters/jetstream/index.js';
@@ -58,6 +66,9 @@ export interface Stores {
   compactor: LogCompactor | undefined;
   /** Called once the engine has caught up (work that must not run before its snapshot is loaded). */
   onStarted?: () => void;
+  /** Webhook registrations and outbox; alert rules and raised alerts. */
+  webhooks: WebhookStore;
+  alerts: AlertStore;
   close(): Promise<void>;
 }
 
@@ -81,6 +92,8 @@ export function natsNames(namespace: string) {
     snapshotBucket: `${namespace}_snapshots`,
     authBucket: `${namespace}_auth`,
     nonceBucket: `${namespace}_nonces`,
+    webhookBucket: `${namespace}_webhooks`,
+    alertBucket: `${namespace}_alerts`,
   };
 }
 
@@ -105,6 +118,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nats: undefined,
         history,
         compactor: undefined,
+        webhooks: new MemoryWebhookStore(),
+        alerts: new MemoryAlertStore(),
         close: async () => {
           feed.close();
           await log.close();
@@ -125,6 +140,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nats: undefined,
         history,
         compactor: new SqliteLogCompactor(db),
+        webhooks: new SqliteWebhookStore(db),
+        alerts: new SqliteAlertStore(db),
         close: async () => {
           await log.close();
           await history.close();
@@ -155,6 +172,9 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
       // snapshot; subscribing earlier would make the views replay everything too.
       const history = new MemoryHistoryIndex();
       let feed: Subscription | undefined;
+      // Webhooks: one server at a time delivers (a lease in the bucket); see live-stores.ts.
+      const webhooks = new JetStreamWebhookStore(nats, { bucket: names.webhookBucket, replicas: config.natsReplicas });
+      const alerts = new JetStreamAlertStore(nats, { bucket: names.alertBucket, replicas: config.natsReplicas });
       return {
         log,
         snapshots,
@@ -165,6 +185,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         history,
         // The stream's max_age is the retention of the events.
         compactor: undefined,
+        webhooks,
+        alerts,
         onStarted: () => {
           feed = log.subscribe(0, (entries) => history.apply(entries));
           feed.caughtUp.catch((err: unknown) => {
@@ -175,6 +197,7 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         },
         close: async () => {
           feed?.close();
+          await webhooks.release();
           await log.close();
           await nats.close();
         },

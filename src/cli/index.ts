@@ -10,6 +10,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerExport } from './commands/export.js';
 import { registerUsers } from './commands/users.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLive } from './commands/live.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerUsers(program);
   registerKeys(program);
+  registerLive(program);
   return program;
 }
 

@@ -8,3 +8,5 @@ export * from './snapshot.js';
 export * from './shard.js';
 export * from './history.js';
 export * from './summary.js';
+export * from './live.js';
+export * from './alerts.js';

@@ -38,6 +38,8 @@ export class Engine {
   readonly accounts = new Map<string, AccountState>();
   /** Log position of the last applied entry. */
   position = 0;
+  /** Position of the snapshot this engine started from (0 without one). */
+  startPosition = 0;
   private ready = false;
   private subscription: Subscription | undefined;
   private readonly changeListeners = new Set<ChangeListener>();
@@ -74,6 +76,7 @@ export class Engine {
       for (const enc of snap.accounts) this.accounts.set(enc.id, decodeAccount(enc));
       this.position = snap.position;
       this.snapshotPosition = snap.position;
+      this.startPosition = snap.position;
     }
     this.subscription = this.log.subscribe(this.position, (entries) => this.apply(entries));
     await this.subscription.caughtUp;

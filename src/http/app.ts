@@ -21,6 +21,8 @@ import { summaryRoutes } from './routes/summary.js';
 import { domainRoutes } from './routes/domain.js';
 import { loginRoutes } from './routes/login.js';
 import { adminRoutes } from './routes/admin.js';
+import { liveRoutes } from './routes/live.js';
+import { webRoutes } from './routes/web.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -71,5 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loginRoutes(app, { ...deps, auth: deps.auth });
     adminRoutes(app, { ...deps, auth: deps.auth });
   }
+  // live push and the wallboard
+  if (deps.live) liveRoutes(app, deps, deps.live);
+  webRoutes(app, deps);
   return app;
 }

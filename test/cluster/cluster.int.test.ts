@@ -10,6 +10,8 @@ import { eventually, spawnClusterServer, startClusterServer, streamLeader, type 
 import type { TestServer } from '../helpers/server.js';
 import { accountShard } from '../../src/core/index.js';
 import { signedFetch } from '../helpers/oauth.js';
+import { createServer, type Server } from 'node:http';
+import type { JetStreamWebhookStore } from '../../src/adapters/jetstream/index.js';
 
 const STATUS = (account: string) => `/messaging_history/api/account/${account}/agent-view/status?limit=1000`;
 const EVENTS = (account: string) => `/api/account/${account}/events`;
@@ -263,6 +265,58 @@ describe.skipIf(!natsAvailable())('cluster mode on a 3-node JetStream cluster', 
       }
     } finally {
       await late.stop();
+    }
+  });
+
+  it('delivers webhooks from one server at a time, and another takes over when it stops', { timeout: 180_000 }, async () => {
+    const account = 'acc-webhooks';
+    const received: { delivery: string; events: { type: string; record?: { agentId: string } }[] }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ delivery: String(req.headers['x-agentview-delivery']), events: (JSON.parse(body) as { events: never[] }).events });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    // Their own namespace: the other servers of this file must not compete for the delivery lease.
+    const env = { AGENTVIEW_NATS_NAMESPACE: 'webhooks-test' };
+    const servers = await Promise.all([startClusterServer(nats, env), startClusterServer(nats, env)]);
+    try {
+      const created = await servers[0].call('POST', `/api/account/${account}/admin/webhooks`, { url: `http://127.0.0.1:${port}/hook`, filter: {} });
+      expect(created.status).toBeLessThan(300);
+      const id = created.body.id as string;
+      // Both servers know the webhook (the second through the shared store).
+      for (const server of servers) {
+        await eventually(async () => {
+          const list = await server.call('GET', `/api/account/${account}/admin/webhooks`);
+          return (list.body as { id: string }[] | { webhooks?: { id: string }[] }) && JSON.stringify(list.body).includes(id) ? true : undefined;
+        });
+      }
+      const upserts = (agentId: string) => received.flatMap((d) => d.events).filter((e) => e.type === 'upsert' && e.record?.agentId === agentId).length;
+      expect((await servers[1].call('POST', EVENTS(account), loginBatch('wh', 3))).status).toBe(200);
+      await eventually(() => (['wh-0', 'wh-1', 'wh-2'].every((a) => upserts(a) >= 1) ? true : undefined));
+      // A marker written after them arrives after them; by then a second deliverer would have sent its copies too.
+      expect((await servers[0].call('POST', EVENTS(account), loginBatch('marker', 1))).status).toBe(200);
+      await eventually(() => (upserts('marker-0') >= 1 ? true : undefined));
+      expect(['wh-0', 'wh-1', 'wh-2', 'marker-0'].map(upserts)).toEqual([1, 1, 1, 1]);
+      expect(new Set(received.map((d) => d.delivery)).size).toBe(received.length);
+
+      // The deliverer stops (gracefully: it hands the lease over); the other one delivers what follows.
+      const leader = await eventually(() => servers.find((s) => (s.stores.webhooks as JetStreamWebhookStore).isLeader()));
+      const other = servers.find((s) => s !== leader)!;
+      await leader.stop();
+      servers.splice(servers.indexOf(leader), 1);
+      expect((await other.call('POST', EVENTS(account), loginBatch('after', 2))).status).toBe(200);
+      await eventually(() => (upserts('after-0') >= 1 && upserts('after-1') >= 1 ? true : undefined), 60_000);
+      // Nothing was lost in the hand-over; what the previous deliverer sent is not sent again.
+      expect(['wh-0', 'wh-1', 'wh-2', 'marker-0'].map(upserts)).toEqual([1, 1, 1, 1]);
+      expect((other.stores.webhooks as JetStreamWebhookStore).isLeader()).toBe(true);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await new Promise((r) => receiver.close(r));
     }
   });
 });

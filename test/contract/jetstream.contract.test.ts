@@ -7,12 +7,15 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import {
+  JetStreamAlertStore,
   JetStreamAuthStore,
   JetStreamEventLog,
   JetStreamNonceStore,
   JetStreamSnapshotStore,
+  JetStreamWebhookStore,
   NatsConnection,
 } from '../../src/adapters/jetstream/index.js';
+import { liveStoresContract, type LiveStoresFixture } from './live-stores.contract.js';
 import type { EventLog } from '../../src/ports/index.js';
 import { authStoreContract, type AuthStoreFixture } from './auth-store.contract.js';
 import { nonceStoreContract } from './nonce-store.contract.js';
@@ -95,5 +98,28 @@ if (available) {
   nonceStoreContract('jetstream', (clock) => {
     const conn = new NatsConnection(nats!.urls);
     return Promise.resolve({ store: new JetStreamNonceStore(conn, clock, { bucket: `nonces${++counter}`, replicas: 1 }), dispose: () => conn.close() });
+  });
+
+  liveStoresContract('jetstream', () => {
+    const n = ++counter;
+    const openAt = (): LiveStoresFixture => {
+      const conn = new NatsConnection(nats!.urls);
+      const webhooks = new JetStreamWebhookStore(conn, { bucket: `webhooks${n}`, replicas: 1 });
+      return {
+        webhooks,
+        alerts: new JetStreamAlertStore(conn, { bucket: `alerts${n}`, replicas: 1 }),
+        dispose: async () => {
+          await webhooks.release();
+          await conn.close();
+        },
+        reopen: async () => {
+          // A graceful stop hands the delivery lease over at once.
+          await webhooks.release();
+          await conn.close();
+          return openAt();
+        },
+      };
+    };
+    return Promise.resolve(openAt());
   });
 }

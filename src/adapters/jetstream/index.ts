@@ -4,3 +4,4 @@ export { JetStreamSnapshotStore, type JetStreamSnapshotStoreOptions } from './sn
 export { LogState, type EncodedLogState, type StreamMessage } from './log-state.js';
 export { JetStreamAuthStore, type JetStreamAuthStoreOptions } from './auth-store.js';
 export { JetStreamNonceStore, type JetStreamNonceStoreOptions } from './nonce-store.js';
+export { JetStreamWebhookStore, JetStreamAlertStore, type JetStreamWebhookStoreOptions, type JetStreamAlertStoreOptions } from './live-stores.js';

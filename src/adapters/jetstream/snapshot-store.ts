@@ -114,7 +114,7 @@ export class JetStreamSnapshotStore implements SnapshotStore {
           logger.error({ err: errorText(err) }, 'could not read the snapshot; replaying the stream from the start');
           return undefined;
         }
-        if (attempt % 5 === 1) logger.warn({ err: errorText(err), attempt }, 'reading the snapshot failed; retrying');
+        if (attempt % 5 === 2) logger.warn({ err: errorText(err), attempt }, 'reading the snapshot failed; retrying');
         await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
     }

@@ -4,3 +4,4 @@ export { SqliteSnapshotStore } from './snapshot-store.js';
 export { SqliteHistoryIndex, type SqliteHistoryIndexOptions } from './history-index.js';
 export { SqliteLogCompactor } from './log-compactor.js';
 export { SqliteAuthStore, AUTH_MIGRATIONS } from './auth-store.js';
+export { SqliteWebhookStore, SqliteAlertStore } from './live-stores.js';
