@@ -3,7 +3,8 @@
  * shutdown in reverse. Nothing below this file reads process.env.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,6 +17,9 @@ import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
+import { ShutdownHooks, type OnShutdown } from './lifecycle.js';
+import { bindViewSource, commitDuration, commitFailures, commitRequests, snapshotDuration } from './observability/metrics.js';
+import type { Snapshot, SnapshotStore } from './ports/index.js';
 
 export const VERSION = ((): string => {
   try {
@@ -33,8 +37,13 @@ export interface RunningServer {
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
-  /** Graceful shutdown: stop accepting, finish in-flight work, snapshot, close. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: stop accepting, run the shutdown hooks (streams end),
+   * finish in-flight requests, let pending commits land, snapshot, close.
+   */
+  close(reason?: string): Promise<void>;
+  /** Registers work for graceful shutdown (see lifecycle.ts). */
+  onShutdown: OnShutdown;
 }
 
 export interface StartOptions {
@@ -47,13 +56,36 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config);
+  const stores = openStores(config, {
+    notice: (level, message, details) => logger[level](details, message),
+    onCommit: (stats) => {
+      if (!stats.ok) commitFailures.inc();
+      commitDuration.observe(stats.ms / 1000);
+      commitRequests.observe(stats.requests);
+    },
+  });
   let shuttingDown = false;
-  const engine = new Engine(stores.log, stores.snapshots, clock, {
+  const hooks = new ShutdownHooks();
+  const engine = new Engine(stores.log, timedSnapshots(stores.snapshots), clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
     snapshotEveryEvents: config.snapshotEveryEvents,
     onError: (err, what) => logger.error({ err }, `${what} failed`),
+    onWarning: (err, what) => logger.warn({ err }, what),
   });
+  const unbindMetrics = bindViewSource({
+    viewPosition: () => engine.position,
+    logPosition: () => stores.log.head(),
+    ready: () => engine.isReady() && !shuttingDown,
+    accounts: () => engine.accounts.size,
+    snapshotPosition: () => engine.lastSnapshotPosition,
+  });
+  let backupDir: string | undefined;
+  if (stores.backup) {
+    // Backups are staged next to the data (same disk, no /tmp size surprises); leftovers of a crash are removed.
+    backupDir = join(config.dataDir, 'tmp');
+    rmSync(backupDir, { recursive: true, force: true });
+    mkdirSync(backupDir, { recursive: true });
+  }
   const app = await buildApp({
     engine,
     clock,
@@ -63,6 +95,9 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    metricsToken: config.metricsToken,
+    onShutdown: hooks.onShutdown,
+    ...(stores.backup && backupDir ? { backup: { backup: stores.backup, tempDir: backupDir } } : {}),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -71,7 +106,17 @@ export async function startServer(config: Readonly<Config>, options: StartOption
 
   const started = Date.now();
   await engine.start();
-  logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+  logger.info(
+    {
+      position: engine.position,
+      accounts: engine.accounts.size,
+      snapshotPosition: engine.startStats.snapshotPosition,
+      replayedEntries: engine.startStats.replayedEntries,
+      skippedSnapshots: engine.startStats.skippedSnapshots,
+      ms: Date.now() - started,
+    },
+    'caught up with the event log',
+  );
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
@@ -80,15 +125,50 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   }
 
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const close = (reason = 'close') =>
     (closing ??= (async () => {
+      const begun = Date.now();
+      const deadline = begun + config.shutdownTimeoutMs;
       shuttingDown = true;
       await sim?.stop();
-      await app.close();
+      await hooks.run({ deadline, reason }, (hook, err) => logger.warn({ err, hook }, 'shutdown hook failed'));
+      // Draining may use most of the deadline; the rest is kept for the final snapshot.
+      const drainUntil = begun + Math.floor(config.shutdownTimeoutMs * 0.7);
+      const force = setTimeout(
+        () => {
+          logger.warn('requests still open at the end of the drain period; closing their connections');
+          app.server.closeAllConnections();
+        },
+        Math.max(0, drainUntil - Date.now()),
+      );
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
       await engine.stop({ snapshot: true });
+      unbindMetrics();
       await stores.close();
+      logger.info({ reason, position: engine.position, snapshotPosition: engine.lastSnapshotPosition, ms: Date.now() - begun }, 'shut down');
     })());
-  return { app, engine, stores, config, url, close };
+  return { app, engine, stores, config, url, close, onShutdown: hooks.onShutdown };
+}
+
+/** Times snapshot writes for /metrics. */
+function timedSnapshots(store: SnapshotStore): SnapshotStore {
+  const timed: SnapshotStore = {
+    load: () => store.load(),
+    save: async (snapshot: Snapshot) => {
+      const end = snapshotDuration.startTimer();
+      try {
+        await store.save(snapshot);
+      } finally {
+        end();
+      }
+    },
+  };
+  if (store.loadBefore) timed.loadBefore = (position) => store.loadBefore!(position);
+  return timed;
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {
@@ -139,21 +219,42 @@ export async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   let server: RunningServer;
+  // A signal during start-up (a long replay) stops the process once started.
+  let earlySignal: string | undefined;
+  const early = (signal: string) => () => (earlySignal ??= signal);
+  const earlyTerm = early('SIGTERM');
+  const earlyInt = early('SIGINT');
+  process.once('SIGTERM', earlyTerm);
+  process.once('SIGINT', earlyInt);
   try {
     server = await startServer(config, { logger, banner: true });
   } catch (err) {
-    logger.fatal({ err }, 'could not start');
+    // Start-up refusals (data format, damaged files, locked directory) are the operator's to fix: say so plainly.
+    const known = err instanceof Error && ['DataFormatError', 'DataFileError', 'DataDirLockedError'].includes(err.name);
+    if (known) logger.fatal({ code: err.name }, `could not start: ${err.message}`);
+    else logger.fatal({ err }, 'could not start');
+    process.stderr.write(`agentview: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
     return;
   }
+  process.removeListener('SIGTERM', earlyTerm);
+  process.removeListener('SIGINT', earlyInt);
+  logger.info({ url: server.url }, 'listening');
+  let signalled = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    if (signalled) {
+      // A second signal: the operator wants out now. Acknowledged events are durable already.
+      logger.warn({ signal }, 'second signal; exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    server.close().then(
+    server.close(signal).then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -164,8 +265,9 @@ export async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (earlySignal) shutdown(earlySignal);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

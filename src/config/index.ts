@@ -30,6 +30,8 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** Bearer token that may scrape /metrics (operators may always). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +114,10 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     adminToken = randomToken();
     adminTokenGenerated = true;
   }
+  const metricsToken = get('AGENTVIEW_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push('AGENTVIEW_METRICS_TOKEN: must be at least 16 characters');
+  }
   const webhookAllow = (get('AGENTVIEW_WEBHOOK_ALLOW') ?? '127.0.0.1,localhost,::1')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -140,6 +146,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    metricsToken,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -13,7 +13,16 @@ import {
   type Change,
   type IngestEvent,
 } from '../core/index.js';
-import type { AppendResult, Clock, EventLog, LogEntry, SnapshotStore, Subscription } from '../ports/index.js';
+import {
+  SnapshotUnreadableError,
+  type AppendResult,
+  type Clock,
+  type EventLog,
+  type LogEntry,
+  type Snapshot,
+  type SnapshotStore,
+  type Subscription,
+} from '../ports/index.js';
 
 /** Notified after each applied entry that changed something. */
 export type ChangeListener = (account: AccountState, change: Change, seq: number) => void;
@@ -29,6 +38,18 @@ export interface EngineOptions {
   onError?: (err: unknown, what: string) => void;
   /** Called once the engine has caught up with the log. */
   onReady?: () => void;
+  /** Told about problems the engine worked around (a damaged snapshot skipped); defaults to onError. */
+  onWarning?: (err: unknown, what: string) => void;
+}
+
+/** How the last start went: where the views started from and how much was replayed. */
+export interface StartStats {
+  /** Position of the snapshot the views were loaded from (0: none, full replay). */
+  snapshotPosition: number;
+  /** Log entries replayed on top of it. */
+  replayedEntries: number;
+  /** Snapshots that could not be used and were skipped. */
+  skippedSnapshots: number;
 }
 
 /** Prefix of event ids agentview writes itself; clients may not use it. */
@@ -47,7 +68,11 @@ export class Engine {
   private snapshotPosition = 0;
   private snapshotting: Promise<void> | undefined;
   private readonly timeoutsInFlight = new Set<string>();
+  private sweeping: Promise<unknown> | undefined;
+  private entriesApplied = 0;
   private readonly opts: Required<Omit<EngineOptions, 'onReady'>> & Pick<EngineOptions, 'onReady'>;
+  /** Filled by {@link start}. */
+  startStats: StartStats = { snapshotPosition: 0, replayedEntries: 0, skippedSnapshots: 0 };
 
   constructor(
     readonly log: EventLog,
@@ -60,24 +85,28 @@ export class Engine {
       snapshotEveryEvents: options.snapshotEveryEvents ?? 100_000,
       snapshotIntervalMs: options.snapshotIntervalMs ?? 5 * 60_000,
       onError: options.onError ?? (() => undefined),
+      onWarning: options.onWarning ?? options.onError ?? (() => undefined),
       onReady: options.onReady,
     };
   }
 
   /** Loads the latest snapshot, replays the tail, then follows the log live. */
   async start(): Promise<void> {
-    const snap = await this.snapshots.load();
-    if (snap) {
-      for (const enc of snap.accounts) this.accounts.set(enc.id, decodeAccount(enc));
-      this.position = snap.position;
-      this.snapshotPosition = snap.position;
-    }
+    await this.loadSnapshot();
+    const from = this.position;
     this.subscription = this.log.subscribe(this.position, (entries) => this.apply(entries));
     await this.subscription.caughtUp;
+    this.startStats.replayedEntries = this.entriesApplied;
+    this.startStats.snapshotPosition = from;
     this.ready = true;
     this.opts.onReady?.();
     if (this.opts.timeoutSweepMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweepTimeouts().catch((e) => this.opts.onError(e, 'timeout sweep')), this.opts.timeoutSweepMs);
+      this.sweepTimer = setInterval(() => {
+        if (this.sweeping) return;
+        this.sweeping = this.sweepTimeouts()
+          .catch((e) => this.opts.onError(e, 'timeout sweep'))
+          .finally(() => (this.sweeping = undefined));
+      }, this.opts.timeoutSweepMs);
       this.sweepTimer.unref();
     }
     if (this.opts.snapshotIntervalMs > 0) {
@@ -86,6 +115,46 @@ export class Engine {
       }, this.opts.snapshotIntervalMs);
       this.snapshotTimer.unref();
     }
+  }
+
+  /**
+   * Loads the newest usable snapshot. A damaged one (unreadable, or failing to
+   * decode) is skipped with a warning for the one before it, and with none
+   * left the views are rebuilt from the whole log: slower, never wrong.
+   */
+  private async loadSnapshot(): Promise<void> {
+    const loadBefore = this.snapshots.loadBefore?.bind(this.snapshots);
+    let next: (() => Promise<Snapshot | undefined>) | undefined = () => this.snapshots.load();
+    while (next) {
+      let snap: Snapshot | undefined;
+      try {
+        snap = await next();
+      } catch (err) {
+        this.startStats.skippedSnapshots++;
+        const pos = err instanceof SnapshotUnreadableError ? err.position : undefined;
+        next = pos !== undefined && loadBefore ? () => loadBefore(pos) : undefined;
+        this.opts.onWarning(err, next ? 'snapshot unreadable; trying the previous one' : 'snapshot unreadable; replaying the whole log');
+        continue;
+      }
+      if (!snap) return;
+      try {
+        const decoded = snap.accounts.map(decodeAccount);
+        for (const acc of decoded) this.accounts.set(acc.accountId, acc);
+        this.position = snap.position;
+        this.snapshotPosition = snap.position;
+        return;
+      } catch (err) {
+        this.startStats.skippedSnapshots++;
+        const pos = snap.position;
+        next = loadBefore ? () => loadBefore(pos) : undefined;
+        this.opts.onWarning(err, next ? 'snapshot does not decode; trying the previous one' : 'snapshot does not decode; replaying the whole log');
+      }
+    }
+  }
+
+  /** Position covered by the latest snapshot written or loaded. */
+  get lastSnapshotPosition(): number {
+    return this.snapshotPosition;
   }
 
   /** True once the engine replayed the log and follows it live. */
@@ -121,6 +190,7 @@ export class Engine {
   }
 
   private apply(entries: readonly LogEntry[]): void {
+    this.entriesApplied += entries.length;
     for (const entry of entries) {
       let acc = this.accounts.get(entry.account);
       if (!acc) this.accounts.set(entry.account, (acc = createAccountState(entry.account)));
@@ -204,6 +274,8 @@ export class Engine {
   async stop(options: { snapshot?: boolean } = {}): Promise<void> {
     clearInterval(this.sweepTimer);
     clearInterval(this.snapshotTimer);
+    // A sweep's time-out events are being committed: let them land so the snapshot covers them.
+    if (this.sweeping) await this.sweeping;
     if (this.snapshotting) await this.snapshotting.catch(() => undefined);
     if (options.snapshot && this.ready && this.position > this.snapshotPosition) await this.snapshot();
     this.subscription?.close();

@@ -12,6 +12,9 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { metricsRoutes, registerRequestMetrics } from './plugins/metrics.js';
+import { registerDrain, requestId } from './plugins/operations.js';
+import { backupRoutes } from './routes/backup.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -19,13 +22,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // A client's x-request-id is kept only when it is short and printable (it goes into every log line).
+    requestIdHeader: false,
+    genReqId: requestId,
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Draining is handled by registerDrain (same error body as every other 503).
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
+  registerRequestMetrics(app);
+  registerDrain(app, deps);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -49,5 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  metricsRoutes(app, deps);
+  backupRoutes(app, deps);
   return app;
 }

@@ -1,3 +1,4 @@
 export type * from './event-log.js';
 export type * from './snapshot-store.js';
+export { SnapshotUnreadableError } from './snapshot-store.js';
 export * from './clock.js';
