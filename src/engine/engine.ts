@@ -136,7 +136,10 @@ export class Engine {
         this.opts.onWarning(err, next ? 'snapshot unreadable; trying the previous one' : 'snapshot unreadable; replaying the whole log');
         continue;
       }
-      if (!snap) return;
+      if (!snap) {
+        if (this.startStats.skippedSnapshots > 0) this.opts.onWarning(undefined, 'no usable snapshot left; replaying the whole log');
+        return;
+      }
       try {
         const decoded = snap.accounts.map(decodeAccount);
         for (const acc of decoded) this.accounts.set(acc.accountId, acc);

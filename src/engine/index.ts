@@ -1,1 +1,1 @@
-export { Engine, SYSTEM_EVENT_ID_PREFIX, type ChangeListener, type EngineOptions } from './engine.js';
+export { Engine, SYSTEM_EVENT_ID_PREFIX, type ChangeListener, type EngineOptions, type StartStats } from './engine.js';

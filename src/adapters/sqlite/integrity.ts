@@ -147,6 +147,11 @@ function scanWal(walFile: string, file: FileReader): WalReport {
       reason = 'uncommitted-frames';
     }
   }
+  // Leftover frames of older generations are always whole; bytes that do not fill a frame are a cut write.
+  if (reason === undefined && (size - WAL_HEADER) % frameSize !== 0) {
+    reason = 'partial-frame';
+    end = size;
+  }
   if (reason !== undefined && end > report.committedBytes) {
     report.tornBytes = end - report.committedBytes;
     report.tornReason = reason;
