@@ -131,7 +131,7 @@ describe('start-up on damaged files', () => {
   it('refuses a WAL whose header is damaged (its commits would be silently ignored)', async () => {
     const { dir: dataDir, wal } = await crashedDir();
     const bytes = readFileSync(wal);
-    bytes[20] ^= 0xff; // a salt byte: the header checksum no longer matches
+    bytes[20] = bytes[20]! ^ 0xff; // a salt byte: the header checksum no longer matches
     writeFileSync(wal, bytes);
     expect(() => openStores(config(dataDir))).toThrow(DataFileError);
     expect(() => openStores(config(dataDir))).toThrow(/damaged header.*restore/);
