@@ -16,7 +16,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const login = (agentId: string): IngestEvent => ({ type: 'agent.loggedIn', agentId, eventId: `in-${agentId}`, time: 1_700_000_000_000 }) as IngestEvent;
+const login = (agentId: string): IngestEvent => ({ type: 'agent.loggedIn', agentId, eventId: `in-${agentId}`, time: 1_700_000_000_000 });
 
 /** A store with two snapshots (after 2 and after 4 events) and 5 events in the log. */
 async function store(): Promise<{ db: SqliteDatabase; file: string }> {

@@ -38,7 +38,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const ev = (agentId: string, eventId: string): IngestEvent => ({ type: 'agent.loggedIn', agentId, eventId, time: 1_700_000_000_000 }) as IngestEvent;
+const ev = (agentId: string, eventId: string): IngestEvent => ({ type: 'agent.loggedIn', agentId, eventId, time: 1_700_000_000_000 });
 
 /**
  * Builds a data directory whose WAL holds two commits (batch 1, then batch 2)
