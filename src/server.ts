@@ -141,10 +141,14 @@ export async function startServer(config: Readonly<Config>, options: StartOption
         },
         Math.max(0, drainUntil - Date.now()),
       );
+      // Node closes the connections idle when the drain starts; keep-alive ones that turn idle later
+      // (their last answer was still being flushed) are closed as they do, not at the keep-alive timeout.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
       try {
         await app.close();
       } finally {
         clearTimeout(force);
+        clearInterval(reaper);
       }
       await engine.stop({ snapshot: true });
       unbindMetrics();

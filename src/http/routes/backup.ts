@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors/index.js';
 import type { AppDeps } from '../deps.js';
@@ -33,16 +34,26 @@ export function backupRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (running) throw new ApiError('BACKUP_IN_PROGRESS', 'a backup is already being taken; retry when it is done', undefined, { 'Retry-After': '5' });
       running = true;
       const file = join(provider.tempDir, `backup-${randomUUID()}.db`);
-      const cleanup = () => rmSync(file, { force: true });
+      const cleanup = () => {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          // still open on a platform that cannot unlink open files: removed on 'close'
+        }
+      };
       try {
         const summary = await provider.backup(file);
+        const size = statSync(file).size;
         const stream = createReadStream(file);
         stream.once('close', cleanup);
+        // Unlinked once open: the open descriptor still reads it, and nothing is left behind whatever the client does.
+        await once(stream, 'open');
+        cleanup();
         req.log.info({ bytes: summary.bytes, events: summary.events, position: summary.position }, 'backup taken');
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         return reply
           .type('application/vnd.sqlite3')
-          .header('content-length', statSync(file).size)
+          .header('content-length', size)
           .header('content-disposition', `attachment; filename="agentview-${stamp}.db"`)
           .header('x-agentview-backup-position', String(summary.position))
           .header('x-agentview-backup-events', String(summary.events))
