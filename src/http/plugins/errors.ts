@@ -48,6 +48,21 @@ export function toErrorResponse(err: unknown): { code: ErrorCode; message: strin
   return { code: 'INTERNAL', message: 'internal error' };
 }
 
+/**
+ * Fastify option `frameworkErrors`: errors the router raises before any hook
+ * runs (a URL that is not valid percent-encoding, a path segment over the
+ * router's length limit) get the same error body as everything else.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than 200 characters'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'the URL is not valid percent-encoding'
+        : 'bad request';
+  void sendError(reply, 'VALIDATION_FAILED', message, 'url');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const r = toErrorResponse(err);
