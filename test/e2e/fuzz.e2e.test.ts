@@ -213,7 +213,7 @@ describe('fuzzed requests at every route', () => {
     );
   });
 
-  it('never answers 5xx, only documented error codes, with bounded memory', { timeout: 180_000 }, async () => {
+  it('never answers 5xx, only documented error codes, with bounded memory', { timeout: 120_000 + RUNS * 50 }, async () => {
     const before = heapUsed();
     let requests = 0;
     const statuses = new Map<number, number>();

@@ -30,8 +30,10 @@ export interface ChildServer {
 export interface SpawnOptions {
   dataDir: string;
   env?: Record<string, string>;
-  /** Wait until /readyz answers 200 (default true). */
+  /** Wait until the server caught up with its log (default true). */
   waitReady?: boolean;
+  /** Which log lines to keep in `logs` (default all; long runs keep warnings only). */
+  retain?: (l: LogLine) => boolean;
   timeoutMs?: number;
 }
 
@@ -70,7 +72,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ChildServer> {
       } catch {
         line = { msg: text, raw: true };
       }
-      logs.push(line);
+      if (!options.retain || options.retain(line)) logs.push(line);
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (waiters[i]!.match(line)) {
           waiters[i]!.resolve(line);
