@@ -99,7 +99,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     onShutdown: hooks.onShutdown,
     ...(stores.backup && backupDir ? { backup: { backup: stores.backup, tempDir: backupDir } } : {}),
   });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // Release the data directory (lock, file handles) so the caller can retry or exit cleanly.
+    unbindMetrics();
+    await app.close().catch(() => undefined);
+    await stores.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
