@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     crash: { type: 'boolean', default: false },
     cycles: { type: 'string', default: '30' },
     seed: { type: 'string', default: '1' },
+    // Extra Node options for the server process (e.g. "--max-old-space-size=256 --heapsnapshot-signal=SIGUSR2").
+    'node-options': { type: 'string' },
   },
 });
 
@@ -81,6 +83,9 @@ interface Stats {
   queryMs: number[];
   rss: { t: number; bytes: number }[];
   heap: { t: number; bytes: number }[];
+  /** Per scrape: V8 heap reserved, memory outside the V8 heap (Buffers, native). */
+  heapTotal: { t: number; bytes: number }[];
+  external: { t: number; bytes: number }[];
 }
 
 async function soakMode(): Promise<void> {
@@ -91,13 +96,17 @@ async function soakMode(): Promise<void> {
   const agents = Number(args.agents);
   const queryRps = Number(args['query-rps']);
   const dataDir = tempDir('agentview-soak-');
-  const stats: Stats = { ingestRequests: 0, ingestEvents: 0, queries: 0, scrapes: 0, errors: new Map(), ingestMs: [], queryMs: [], rss: [], heap: [] };
+  const stats: Stats = { ingestRequests: 0, ingestEvents: 0, queries: 0, scrapes: 0, errors: new Map(), ingestMs: [], queryMs: [], rss: [], heap: [], heapTotal: [], external: [] };
   const error = (kind: string) => stats.errors.set(kind, (stats.errors.get(kind) ?? 0) + 1);
   const load0 = loadavg();
   let server: ChildServer | undefined;
   const keep = (l: LogLine) => (l.level ?? 30) >= 40 || !['incoming request', 'request completed'].includes(l.msg ?? '');
   try {
-    server = await spawnServer({ dataDir, env: { AGENTVIEW_LOG_LEVEL: 'info' }, retain: keep });
+    server = await spawnServer({
+      dataDir,
+      env: { AGENTVIEW_LOG_LEVEL: 'info', ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}) },
+      retain: keep,
+    });
     const url = server.url;
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown, samples: number[], kind: string): Promise<unknown> => {
@@ -189,8 +198,16 @@ async function soakMode(): Promise<void> {
           const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
           const text = await res.text();
           stats.scrapes++;
-          const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
-          if (m) stats.heap.push({ t, bytes: Number(m[1]) });
+          const gauge = (name: string) => {
+            const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+            return m ? Number(m[1]) : undefined;
+          };
+          const used = gauge('nodejs_heap_size_used_bytes');
+          const total = gauge('nodejs_heap_size_total_bytes');
+          const external = gauge('nodejs_external_memory_bytes');
+          if (used !== undefined) stats.heap.push({ t, bytes: used });
+          if (total !== undefined) stats.heapTotal.push({ t, bytes: total });
+          if (external !== undefined) stats.external.push({ t, bytes: external });
           if (!res.ok) error(`metrics HTTP ${res.status}`);
         } catch (e) {
           error(`metrics ${(e as Error).name}`);
@@ -275,14 +292,17 @@ async function soakMode(): Promise<void> {
       `- RSS max: ${mb(Math.max(...stats.rss.map((s) => s.bytes)))} MB`,
       `- JS heap used: ${mb(heapWarm)} MB after warm-up, ${mb(heapEnd)} MB at the end`,
       '',
-      'RSS every minute (MB):',
+      'Every minute (MB; heap figures are what the server reported at that moment, between garbage collections):',
       '',
-      '```',
-      stats.rss
-        .filter((s, i, all) => i === 0 || Math.floor(s.t / 60_000) !== Math.floor(all[i - 1]!.t / 60_000))
-        .map((s) => `${(s.t / 60_000).toFixed(1).padStart(5)} min  ${mb(s.bytes)}`)
-        .join('\n'),
-      '```',
+      '| minute | RSS | V8 heap used | V8 heap reserved | external |',
+      '|---|---|---|---|---|',
+      ...Array.from({ length: Math.ceil(durationMs / 60_000) }, (_, i) => {
+        const at = (xs: { t: number; bytes: number }[]) => {
+          const inMinute = xs.filter((s) => s.t >= i * 60_000 && s.t < (i + 1) * 60_000);
+          return inMinute.length ? mb(median(inMinute.map((s) => s.bytes))) : '-';
+        };
+        return `| ${i}–${i + 1} | ${at(stats.rss)} | ${at(stats.heap)} | ${at(stats.heapTotal)} | ${at(stats.external)} |`;
+      }),
       '',
       '## Shutdown',
       '',
