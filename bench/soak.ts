@@ -23,6 +23,9 @@ const { values: args } = parseArgs({
     agents: { type: 'string', default: '500' },
     'query-rps': { type: 'string', default: '25' },
     'warmup-minutes': { type: 'string' },
+    // Events written (to a separate account) before the measured run, so the data file starts
+    // larger than the SQLite page cache, as on a server that has been running for a while.
+    'prefill-events': { type: 'string', default: '150000' },
     report: { type: 'string' },
     crash: { type: 'boolean', default: false },
     cycles: { type: 'string', default: '30' },
@@ -125,6 +128,16 @@ async function soakMode(): Promise<void> {
         return undefined;
       }
     };
+
+    const prefill = Number(args['prefill-events']);
+    for (let i = 0; i < prefill; i += 1000) {
+      const events = Array.from({ length: Math.min(1000, prefill - i) }, (_, j) => ({
+        type: 'agent.heartbeat',
+        agentId: String(1 + ((i + j) % 1000)),
+        eventId: `prefill-${i + j}`,
+      }));
+      await post('/api/account/soak-prefill/events', { events }, [], 'prefill');
+    }
 
     // Catalog and log-ins, then a steady simulation per account.
     const sims: Simulator[] = [];
@@ -258,9 +271,9 @@ async function soakMode(): Promise<void> {
       `# Soak run`,
       '',
       `- Date: ${new Date().toISOString()}`,
-      `- Command: \`npm run soak -- --minutes ${minutes} --accounts ${accounts} --agents ${agents} --query-rps ${queryRps}\``,
+      `- Command: \`npm run soak -- --minutes ${minutes} --accounts ${accounts} --agents ${agents} --query-rps ${queryRps} --prefill-events ${prefill}\``,
       `- Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mb(totalmem())} MB RAM, Node ${process.version}; load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end (the cores are shared with other work, so absolute latencies are noisy)`,
-      `- Server: a child process, embedded SQLite store (synchronous=full), log level info; warm-up ${(warmupMs / 60_000).toFixed(1)} min`,
+      `- Server: a child process, embedded SQLite store (synchronous=full, default 16 MiB page cache), log level info; ${prefill} events written to another account before the run (data file larger than the page cache); warm-up ${(warmupMs / 60_000).toFixed(1)} min`,
       '',
       '## Load',
       '',

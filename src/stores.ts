@@ -52,6 +52,7 @@ export function openStores(config: Config, options: StoreOptions = {}): Stores {
       try {
         db = openDatabase(dataFile(config), {
           synchronous: config.sqliteSynchronous,
+          cacheMiB: config.sqliteCacheMiB,
           ...(options.notice ? { notice: options.notice } : {}),
         });
         log = new SqliteEventLog(db);

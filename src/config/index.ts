@@ -13,6 +13,8 @@ export interface Config {
   dataDir: string;
   store: StoreKind;
   sqliteSynchronous: 'full' | 'normal';
+  /** SQLite page cache in MiB (memory the embedded store keeps for hot pages). */
+  sqliteCacheMiB: number;
   natsUrls: string[];
   natsReplicas: number;
   adminToken: string | undefined;
@@ -130,6 +132,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     dataDir: get('AGENTVIEW_DATA_DIR') ?? './data',
     store,
     sqliteSynchronous: oneOf('AGENTVIEW_SQLITE_SYNC', 'full', ['full', 'normal']),
+    sqliteCacheMiB: int('AGENTVIEW_SQLITE_CACHE_MB', 16, 1, 4096),
     natsUrls,
     natsReplicas: int('AGENTVIEW_NATS_REPLICAS', 1, 1, 5),
     adminToken,

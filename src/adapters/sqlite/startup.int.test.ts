@@ -255,3 +255,15 @@ describe('data directory lock', () => {
     await again.close();
   });
 });
+
+describe('page cache', () => {
+  it('is sized by AGENTVIEW_SQLITE_CACHE_MB (memory the store keeps for hot pages)', async () => {
+    const d = dir();
+    const stores = openStores(loadConfig({ AGENTVIEW_DEMO: '0', AGENTVIEW_DATA_DIR: d, AGENTVIEW_SQLITE_CACHE_MB: '4' }, () => 'x'));
+    try {
+      expect(stores.db!.pragma('cache_size', { simple: true })).toBe(-4096);
+    } finally {
+      await stores.close();
+    }
+  });
+});
