@@ -12,10 +12,11 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { Engine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
+import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
-import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
+import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
 import { ShutdownHooks, type OnShutdown } from './lifecycle.js';
 import { bindViewSource, commitDuration, commitFailures, commitRequests, snapshotDuration } from './observability/metrics.js';
@@ -33,6 +34,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  auth: AuthService;
   stores: Stores;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
@@ -51,12 +53,14 @@ export interface StartOptions {
   logger?: Logger;
   /** Print the demo banner to stdout (the CLI and `npm start` do). */
   banner?: boolean;
+  /** How often the demo simulator ticks (real time); tests make it fast. */
+  demoTickMs?: number;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, {
+  const stores = openStores(config, clock, {
     notice: (level, message, details) => logger[level](details, message),
     onCommit: (stats) => {
       if (!stats.ok) commitFailures.inc();
@@ -86,24 +90,38 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     rmSync(backupDir, { recursive: true, force: true });
     mkdirSync(backupDir, { recursive: true });
   }
+  const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
   const app = await buildApp({
     engine,
     clock,
     publicUrl: config.publicUrl,
-    authenticators: [adminTokenAuthenticator(config.adminToken)],
+    authenticators: [
+      adminTokenAuthenticator(config.adminToken),
+      sessionAuthenticator(auth),
+      oauthAuthenticator({ auth, nonces: stores.nonces, clock, publicUrl: config.publicUrl }),
+      sessionCookieAuthenticator(auth),
+    ],
     isShuttingDown: () => shuttingDown,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    auth,
+    rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
     metricsToken: config.metricsToken,
     onShutdown: hooks.onShutdown,
     ...(stores.backup && backupDir ? { backup: { backup: stores.backup, tempDir: backupDir } } : {}),
   });
+  // Expired sessions are refused on use; this only reclaims their storage.
+  const purge = setInterval(() => {
+    auth.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'purging expired sessions failed'));
+  }, 10 * 60_000);
+  purge.unref();
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     // Release the data directory (lock, file handles) so the caller can retry or exit cleanly.
     unbindMetrics();
+    clearInterval(purge);
     await app.close().catch(() => undefined);
     await stores.close();
     throw err;
@@ -128,7 +146,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
-    sim = await startDemo(engine, clock, config, logger);
+    sim = await startDemo(engine, clock, config, logger, options.demoTickMs ?? 1000);
     if (options.banner) printBanner(config, url);
   }
 
@@ -138,6 +156,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       const begun = Date.now();
       const deadline = begun + config.shutdownTimeoutMs;
       shuttingDown = true;
+      clearInterval(purge);
       await sim?.stop();
       await hooks.run({ deadline, reason }, (hook, err) => logger.warn({ err, hook }, 'shutdown hook failed'));
       // Draining may use most of the deadline; the rest is kept for the final snapshot.
@@ -163,7 +182,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       await stores.close();
       logger.info({ reason, position: engine.position, snapshotPosition: engine.lastSnapshotPosition, ms: Date.now() - begun }, 'shut down');
     })());
-  return { app, engine, stores, config, url, close, onShutdown: hooks.onShutdown };
+  return { app, engine, auth, stores, config, url, close, onShutdown: hooks.onShutdown };
 }
 
 /** Times snapshot writes for /metrics. */
@@ -183,7 +202,7 @@ function timedSnapshots(store: SnapshotStore): SnapshotStore {
   return timed;
 }
 
-async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {
+async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
   const account = config.demoAccount;
   const sink = async (events: SimEvent[]) => {
     await engine.ingest(account, validateBatch({ events }, clock.now()));
@@ -193,10 +212,15 @@ async function startDemo(engine: Engine, clock: Clock, config: Config, logger: L
   const resume = existing
     ? [...existing.agents.values()].map((a) => ({ id: a.id, loggedIn: a.loggedIn, status: a.status }))
     : undefined;
-  const setup = sim.setup(clock.now(), resume);
+  const open: ResumeConversation[] = [];
+  for (const [id, c] of existing?.conversations ?? []) {
+    if (c.assignedAgent !== undefined) open.push({ id, agentId: c.assignedAgent, state: 'assigned', intense: c.intense });
+    else if (c.ringAgent !== undefined) open.push({ id, agentId: c.ringAgent, state: 'ringing', intense: c.intense });
+  }
+  const setup = sim.setup(clock.now(), resume, undefined, open);
   for (let i = 0; i < setup.length; i += 1000) await sink(setup.slice(i, i + 1000));
   logger.info({ account, agents: config.demoAgents, resumed: resume !== undefined }, 'demo simulator running');
-  return runSimulation(sim, sink, clock, 1000, (err) => logger.error({ err }, 'demo simulator'));
+  return runSimulation(sim, sink, clock, tickMs, (err) => logger.error({ err }, 'demo simulator'));
 }
 
 function printBanner(config: Config, url: string): void {

@@ -4,12 +4,13 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import type { EventLog, SnapshotStore } from './ports/index.js';
-import { MemoryEventLog, MemorySnapshotStore } from './adapters/memory/index.js';
+import { systemClock, type AuthStore, type Clock, type EventLog, type NonceStore, type SnapshotStore } from './ports/index.js';
+import { MemoryAuthStore, MemoryEventLog, MemoryNonceStore, MemorySnapshotStore } from './adapters/memory/index.js';
 import {
   backupDatabase,
   lockDataDir,
   openDatabase,
+  SqliteAuthStore,
   SqliteEventLog,
   SqliteSnapshotStore,
   type CommitStats,
@@ -19,6 +20,10 @@ import {
 export interface Stores {
   log: EventLog;
   snapshots: SnapshotStore;
+  /** Users, OAuth keys and login sessions. */
+  auth: AuthStore;
+  /** Single-use OAuth nonces (per process unless the store is shared). */
+  nonces: NonceStore;
   /** The SQLite handle in embedded mode (other components keep their tables there). */
   db: SqliteDatabase | undefined;
   /** Online consistent copy of the store to `file` (embedded store only). */
@@ -37,11 +42,19 @@ export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config, options: StoreOptions = {}): Stores {
+export function openStores(config: Config, clock: Clock = systemClock, options: StoreOptions = {}): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
-      return { log, snapshots: new MemorySnapshotStore(), db: undefined, backup: undefined, close: () => log.close() };
+      return {
+        log,
+        snapshots: new MemorySnapshotStore(),
+        auth: new MemoryAuthStore(),
+        nonces: new MemoryNonceStore(clock),
+        db: undefined,
+        backup: undefined,
+        close: () => log.close(),
+      };
     }
     case 'sqlite': {
       // One process per data directory; the OS drops the lock if the process dies.
@@ -49,6 +62,7 @@ export function openStores(config: Config, options: StoreOptions = {}): Stores {
       let db: SqliteDatabase | undefined;
       let log: SqliteEventLog;
       let snapshots: SqliteSnapshotStore;
+      let auth: SqliteAuthStore;
       try {
         db = openDatabase(dataFile(config), {
           synchronous: config.sqliteSynchronous,
@@ -57,6 +71,7 @@ export function openStores(config: Config, options: StoreOptions = {}): Stores {
         });
         log = new SqliteEventLog(db);
         snapshots = new SqliteSnapshotStore(db);
+        auth = new SqliteAuthStore(db);
       } catch (err) {
         db?.close();
         lock.release();
@@ -67,6 +82,8 @@ export function openStores(config: Config, options: StoreOptions = {}): Stores {
       return {
         log,
         snapshots,
+        auth,
+        nonces: new MemoryNonceStore(clock),
         db: opened,
         backup: (file) => backupDatabase(opened, file),
         close: async () => {

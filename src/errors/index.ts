@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'No valid credentials: missing, unknown, expired or badly signed.' },
   FORBIDDEN: { status: 403, description: 'The credentials are valid but not for this account or this action.' },
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
+  USER_EXISTS: { status: 409, description: 'The account already has a user with this username.' },
+  LIMIT_REACHED: { status: 409, description: 'The account already has as many users or keys as allowed; delete some first.' },
   BACKUP_IN_PROGRESS: { status: 409, description: 'A backup is already being taken on this server; retry after `Retry-After` seconds.' },
   BACKUP_NOT_SUPPORTED: { status: 409, description: "This server's store cannot be backed up through agentview (memory or cluster store)." },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than 1 MiB.' },

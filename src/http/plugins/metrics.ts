@@ -5,11 +5,10 @@
  * either the dedicated scrape token (`AGENTVIEW_METRICS_TOKEN`, safe to hand
  * to Prometheus) or an operator credential.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors/index.js';
+import type { FastifyInstance } from 'fastify';
 import { httpRequestDuration, httpRequests, registry } from '../../observability/metrics.js';
 import type { AppDeps } from '../deps.js';
-import { bearerToken, safeEqual, WWW_AUTHENTICATE } from './auth.js';
+import { operatorOnly } from './operations.js';
 
 /** Route label for requests that matched no route (keeps label values bounded). */
 const UNMATCHED = 'unmatched';
@@ -25,20 +24,6 @@ export function registerRequestMetrics(app: FastifyInstance): void {
   });
 }
 
-async function mayScrape(req: FastifyRequest, deps: AppDeps): Promise<boolean> {
-  const given = bearerToken(req);
-  if (given !== undefined && deps.metricsToken !== undefined && safeEqual(given, deps.metricsToken)) return true;
-  for (const a of deps.authenticators) {
-    try {
-      const p = await a.authenticate(req);
-      if (p) return p.kind === 'operator';
-    } catch {
-      return false;
-    }
-  }
-  return false;
-}
-
 export function metricsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/metrics',
@@ -48,16 +33,9 @@ export function metricsRoutes(app: FastifyInstance, deps: AppDeps): void {
         summary: 'Prometheus metrics (bearer: AGENTVIEW_METRICS_TOKEN or the admin token)',
         produces: ['text/plain'],
       },
+      preValidation: operatorOnly(deps, () => deps.metricsToken),
     },
-    async (req, reply) => {
-      if (!(await mayScrape(req, deps))) {
-        throw new ApiError(
-          'UNAUTHORIZED',
-          'metrics need Authorization: Bearer with the metrics token or an operator credential',
-          undefined,
-          { 'WWW-Authenticate': WWW_AUTHENTICATE },
-        );
-      }
+    async (_req, reply) => {
       const text = await registry.metrics();
       return reply.type(registry.contentType).send(text);
     },

@@ -7,9 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors/index.js';
 import type { AppDeps } from '../deps.js';
+import { bearerToken, safeEqual, WWW_AUTHENTICATE } from './auth.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/;
 
@@ -34,4 +35,34 @@ export function registerDrain(app: FastifyInstance, deps: AppDeps): void {
   app.addHook('onSend', async (_req, reply) => {
     if (deps.isShuttingDown()) void reply.header('connection', 'close');
   });
+}
+
+/**
+ * Guard of operator-only routes (`/metrics`, `/api/admin/backup`): they act on
+ * the whole process, not on one account, so they declare no account scope and
+ * admit only operator credentials (the admin token), or `extraToken` (the
+ * metrics scrape token). Account principals, whatever their scopes, get 403.
+ */
+export function operatorOnly(deps: AppDeps, extraToken?: () => string | undefined) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const given = bearerToken(req);
+    const extra = extraToken?.();
+    if (given !== undefined && extra !== undefined && safeEqual(given, extra)) return;
+    let kind: string | undefined;
+    for (const a of deps.authenticators) {
+      const p = await a.authenticate(req);
+      if (p) {
+        kind = p.kind;
+        break;
+      }
+    }
+    if (kind === 'operator') return;
+    if (kind !== undefined) throw new ApiError('FORBIDDEN', 'this route needs operator credentials');
+    throw new ApiError(
+      'UNAUTHORIZED',
+      req.headers.authorization === undefined ? 'operator credentials required (Authorization: Bearer <admin token>)' : 'credentials are not valid',
+      undefined,
+      { 'WWW-Authenticate': WWW_AUTHENTICATE },
+    );
+  };
 }

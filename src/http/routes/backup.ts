@@ -10,13 +10,15 @@ import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors/index.js';
 import type { AppDeps } from '../deps.js';
+import { operatorOnly } from '../plugins/operations.js';
 
 export function backupRoutes(app: FastifyInstance, deps: AppDeps): void {
   let running = false;
   app.post(
     '/api/admin/backup',
     {
-      config: { scope: 'admin' },
+      // Process-wide (every tenant's data): operator only, not an account's admin.
+      preValidation: operatorOnly(deps),
       schema: {
         tags: ['operations'],
         summary: 'Online backup of the embedded store (operator only)',
