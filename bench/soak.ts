@@ -26,6 +26,9 @@ const { values: args } = parseArgs({
     // Events written (to a separate account) before the measured run, so the data file starts
     // larger than the SQLite page cache, as on a server that has been running for a while.
     'prefill-events': { type: 'string', default: '150000' },
+    // Snapshots every minute (the server's default is 5): a 10-minute run covers ten, and the
+    // heap has grown to hold one before the warm-up ends.
+    'snapshot-interval-ms': { type: 'string', default: '60000' },
     report: { type: 'string' },
     crash: { type: 'boolean', default: false },
     cycles: { type: 'string', default: '30' },
@@ -107,7 +110,11 @@ async function soakMode(): Promise<void> {
   try {
     server = await spawnServer({
       dataDir,
-      env: { AGENTVIEW_LOG_LEVEL: 'info', ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}) },
+      env: {
+        AGENTVIEW_LOG_LEVEL: 'info',
+        AGENTVIEW_SNAPSHOT_INTERVAL_MS: args['snapshot-interval-ms'],
+        ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
+      },
       retain: keep,
     });
     const url = server.url;
@@ -271,9 +278,9 @@ async function soakMode(): Promise<void> {
       `# Soak run`,
       '',
       `- Date: ${new Date().toISOString()}`,
-      `- Command: \`npm run soak -- --minutes ${minutes} --accounts ${accounts} --agents ${agents} --query-rps ${queryRps} --prefill-events ${prefill}\``,
+      `- Command: \`npm run soak -- --minutes ${minutes} --accounts ${accounts} --agents ${agents} --query-rps ${queryRps} --prefill-events ${prefill} --snapshot-interval-ms ${args['snapshot-interval-ms']}\``,
       `- Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mb(totalmem())} MB RAM, Node ${process.version}; load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end (the cores are shared with other work, so absolute latencies are noisy)`,
-      `- Server: a child process, embedded SQLite store (synchronous=full, default 16 MiB page cache), log level info; ${prefill} events written to another account before the run (data file larger than the page cache); warm-up ${(warmupMs / 60_000).toFixed(1)} min`,
+      `- Server: a child process, embedded SQLite store (synchronous=full, default 16 MiB page cache), snapshot every ${Number(args['snapshot-interval-ms']) / 1000} s, log level info; ${prefill} events written to another account before the run (data file larger than the page cache); warm-up ${(warmupMs / 60_000).toFixed(1)} min`,
       '',
       '## Load',
       '',
