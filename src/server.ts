@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
@@ -34,6 +34,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  retention: RetentionService;
   auth: AuthService;
   stores: Stores;
   config: Readonly<Config>;
@@ -61,6 +62,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const stores = openStores(config, clock, {
+    onWarning: (msg) => logger.warn(msg),
     notice: (level, message, details) => logger[level](details, message),
     onCommit: (stats) => {
       if (!stats.ok) commitFailures.inc();
@@ -105,6 +107,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
     metricsToken: config.metricsToken,
@@ -131,7 +134,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   const started = Date.now();
-  await engine.start();
+  try {
+    await engine.start();
+  } catch (err) {
+    unbindMetrics();
+    clearInterval(purge);
+    await app.close().catch(() => undefined);
+    await stores.close();
+    throw err;
+  }
   logger.info(
     {
       position: engine.position,
@@ -143,6 +154,16 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     },
     'caught up with the event log',
   );
+
+  const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    onError: (err) => logger.error({ err }, 'retention failed'),
+    onCompacted: (r) => {
+      if (r.events + r.eventIds + r.historyRows > 0) logger.info({ ...r }, 'retention compacted old data');
+    },
+  });
+  retention.start();
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
@@ -177,12 +198,13 @@ export async function startServer(config: Readonly<Config>, options: StartOption
         clearTimeout(force);
         clearInterval(reaper);
       }
+      await retention.stop();
       await engine.stop({ snapshot: true });
       unbindMetrics();
       await stores.close();
       logger.info({ reason, position: engine.position, snapshotPosition: engine.lastSnapshotPosition, ms: Date.now() - begun }, 'shut down');
     })());
-  return { app, engine, auth, stores, config, url, close, onShutdown: hooks.onShutdown };
+  return { app, engine, retention, auth, stores, config, url, close, onShutdown: hooks.onShutdown };
 }
 
 /** Times snapshot writes for /metrics. */
@@ -266,7 +288,7 @@ export async function main(): Promise<void> {
     server = await startServer(config, { logger, banner: true });
   } catch (err) {
     // Start-up refusals (data format, damaged files, locked directory) are the operator's to fix: say so plainly.
-    const known = err instanceof Error && ['DataFormatError', 'DataFileError', 'DataDirLockedError'].includes(err.name);
+    const known = err instanceof Error && ['DataFormatError', 'DataFileError', 'DataDirLockedError', 'SnapshotFallbackError'].includes(err.name);
     if (known) logger.fatal({ code: err.name }, `could not start: ${err.message}`);
     else logger.fatal({ err }, 'could not start');
     process.stderr.write(`agentview: could not start: ${err instanceof Error ? err.message : String(err)}\n`);

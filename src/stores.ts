@@ -4,14 +4,31 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
-import { systemClock, type AuthStore, type Clock, type EventLog, type NonceStore, type SnapshotStore } from './ports/index.js';
-import { MemoryAuthStore, MemoryEventLog, MemoryNonceStore, MemorySnapshotStore } from './adapters/memory/index.js';
+import {
+  systemClock,
+  type AuthStore,
+  type Clock,
+  type EventLog,
+  type HistoryIndex,
+  type LogCompactor,
+  type NonceStore,
+  type SnapshotStore,
+} from './ports/index.js';
+import {
+  MemoryAuthStore,
+  MemoryEventLog,
+  MemoryHistoryIndex,
+  MemoryNonceStore,
+  MemorySnapshotStore,
+} from './adapters/memory/index.js';
 import {
   backupDatabase,
   lockDataDir,
   openDatabase,
   SqliteAuthStore,
   SqliteEventLog,
+  SqliteHistoryIndex,
+  SqliteLogCompactor,
   SqliteSnapshotStore,
   type CommitStats,
   type SqliteDatabase,
@@ -28,10 +45,16 @@ export interface Stores {
   db: SqliteDatabase | undefined;
   /** Online consistent copy of the store to `file` (embedded store only). */
   backup: ((file: string) => Promise<{ bytes: number; events: number; position: number }>) | undefined;
+  /** Status history, kept in step with the log. */
+  history: HistoryIndex;
+  /** Drops log entries past retention; undefined when the store keeps its own retention. */
+  compactor: LogCompactor | undefined;
   close(): Promise<void>;
 }
 
-export interface StoreOptions {
+export interface OpenStoresOptions {
+  /** Conditions an operator should know about (e.g. history gaps after data loss). */
+  onWarning?: (message: string) => void;
   /** Start-up findings of the data files (torn tail dropped, crash recovery). */
   notice?: (level: 'info' | 'warn', message: string, details: Record<string, unknown>) => void;
   /** Observes each group commit of the embedded event log. */
@@ -42,10 +65,14 @@ export function dataFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'agentview.db');
 }
 
-export function openStores(config: Config, clock: Clock = systemClock, options: StoreOptions = {}): Stores {
+export function openStores(config: Config, clock: Clock = systemClock, options: OpenStoresOptions = {}): Stores {
   switch (config.store) {
     case 'memory': {
       const log = new MemoryEventLog();
+      // The memory log delivers each append to subscribers before it resolves,
+      // so history is current by the time an ingest is acknowledged.
+      const history = new MemoryHistoryIndex();
+      const feed = log.subscribe(0, (entries) => history.apply(entries));
       return {
         log,
         snapshots: new MemorySnapshotStore(),
@@ -53,7 +80,12 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces: new MemoryNonceStore(clock),
         db: undefined,
         backup: undefined,
-        close: () => log.close(),
+        history,
+        compactor: undefined,
+        close: async () => {
+          feed.close();
+          await log.close();
+        },
       };
     }
     case 'sqlite': {
@@ -63,6 +95,7 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
       let log: SqliteEventLog;
       let snapshots: SqliteSnapshotStore;
       let auth: SqliteAuthStore;
+      let history: SqliteHistoryIndex;
       try {
         db = openDatabase(dataFile(config), {
           synchronous: config.sqliteSynchronous,
@@ -72,6 +105,7 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         log = new SqliteEventLog(db);
         snapshots = new SqliteSnapshotStore(db);
         auth = new SqliteAuthStore(db);
+        history = new SqliteHistoryIndex(db, log, snapshots, options.onWarning ? { onWarning: options.onWarning } : {});
       } catch (err) {
         db?.close();
         lock.release();
@@ -86,8 +120,11 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces: new MemoryNonceStore(clock),
         db: opened,
         backup: (file) => backupDatabase(opened, file),
+        history,
+        compactor: new SqliteLogCompactor(opened),
         close: async () => {
           await log.close();
+          await history.close();
           opened.close();
           lock.release();
         },

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerExport } from './commands/export.js';
 import { registerUsers } from './commands/users.js';
 import { registerKeys } from './commands/keys.js';
 import { registerBackup } from './commands/backup.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerSimulate(program);
+  registerExport(program);
   registerUsers(program);
   registerKeys(program);
   registerBackup(program);

@@ -34,6 +34,8 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** How often retention compacts the log and history. */
+  retentionIntervalMs: number;
   /** Bearer token that may scrape /metrics (operators may always). */
   metricsToken: string | undefined;
 }
@@ -153,6 +155,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    retentionIntervalMs: int('AGENTVIEW_RETENTION_INTERVAL_MS', 3_600_000, 1000, 7 * 86_400_000),
     metricsToken,
   };
   if (problems.length > 0) throw new ConfigError(problems);

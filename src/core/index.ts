@@ -5,4 +5,5 @@ export * from './state.js';
 export * from './query.js';
 export * from './record.js';
 export * from './snapshot.js';
+export * from './history.js';
 export * from './summary.js';

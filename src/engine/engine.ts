@@ -42,6 +42,11 @@ export interface EngineOptions {
   onWarning?: (err: unknown, what: string) => void;
 }
 
+/** A start after a snapshot fallback found the log no longer holds what the older snapshot needs. */
+export class SnapshotFallbackError extends Error {
+  override name = 'SnapshotFallbackError';
+}
+
 /** How the last start went: where the views started from and how much was replayed. */
 export interface StartStats {
   /** Position of the snapshot the views were loaded from (0: none, full replay). */
@@ -70,6 +75,8 @@ export class Engine {
   private readonly timeoutsInFlight = new Set<string>();
   private sweeping: Promise<unknown> | undefined;
   private entriesApplied = 0;
+  /** Set during a start-up replay after a snapshot fallback: sequence holes found. */
+  private continuityGaps: string[] | undefined;
   private readonly opts: Required<Omit<EngineOptions, 'onReady'>> & Pick<EngineOptions, 'onReady'>;
   /** Filled by {@link start}. */
   startStats: StartStats = { snapshotPosition: 0, replayedEntries: 0, skippedSnapshots: 0 };
@@ -94,8 +101,21 @@ export class Engine {
   async start(): Promise<void> {
     await this.loadSnapshot();
     const from = this.position;
+    // After falling back to an older snapshot (or none), retention may already have dropped
+    // entries it needs: account sequence numbers are dense, so a jump shows the hole.
+    if (this.startStats.skippedSnapshots > 0) this.continuityGaps = [];
     this.subscription = this.log.subscribe(this.position, (entries) => this.apply(entries));
     await this.subscription.caughtUp;
+    const gaps = this.continuityGaps;
+    this.continuityGaps = undefined;
+    if (gaps && gaps.length > 0) {
+      this.subscription.close();
+      throw new SnapshotFallbackError(
+        `the newest snapshot is damaged and the log no longer holds what the previous one needs ` +
+          `(${gaps.slice(0, 3).join('; ')}${gaps.length > 3 ? '; …' : ''}), probably dropped by retention; ` +
+          'restore the data directory from a backup (agentview restore)',
+      );
+    }
     this.startStats.replayedEntries = this.entriesApplied;
     this.startStats.snapshotPosition = from;
     this.ready = true;
@@ -170,6 +190,11 @@ export class Engine {
     return !this.ready;
   }
 
+  /** Log position covered by the latest durable snapshot (0 when none): entries up to it may be compacted. */
+  durableSnapshotPosition(): number {
+    return this.snapshotPosition;
+  }
+
   account(accountId: string): AccountState | undefined {
     return this.accounts.get(accountId);
   }
@@ -195,6 +220,10 @@ export class Engine {
   private apply(entries: readonly LogEntry[]): void {
     this.entriesApplied += entries.length;
     for (const entry of entries) {
+      if (this.continuityGaps) {
+        const expected = (this.accounts.get(entry.account)?.seq ?? 0) + 1;
+        if (entry.event.seq > expected) this.continuityGaps.push(`account ${entry.account}: seq ${expected}–${entry.event.seq - 1} missing`);
+      }
       let acc = this.accounts.get(entry.account);
       if (!acc) this.accounts.set(entry.account, (acc = createAccountState(entry.account)));
       const change = evolve(acc, entry.event);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestEvent } from '../core/index.js';
 import { openDatabase, SqliteEventLog, SqliteSnapshotStore, type SqliteDatabase } from '../adapters/sqlite/index.js';
 import { tempDir } from '../../test/helpers/server.js';
-import { Engine } from './index.js';
+import { Engine, SnapshotFallbackError } from './index.js';
 
 const clock = { now: () => 1_700_000_100_000 };
 const dirs: string[] = [];
@@ -92,6 +92,16 @@ describe('snapshot fallback', () => {
     expect(second.engine.startStats).toEqual({ snapshotPosition: 0, replayedEntries: 5, skippedSnapshots: 2 });
     expect(agents(second.engine)).toEqual(['1', '2', '3', '4', '5']);
     expect(second.engine.account('acme')!.seq).toBe(5);
+    db.close();
+  });
+
+  it('refuses to start when retention dropped what the fallback snapshot needs (instead of serving a view with holes)', async () => {
+    const { db } = await store();
+    // Retention may drop everything the latest snapshot (position 4) covers.
+    db.prepare('DELETE FROM events WHERE pos <= 4').run();
+    db.prepare('UPDATE snapshots SET data = ? WHERE pos = 4').run('damaged');
+    await expect(restart(db)).rejects.toThrow(SnapshotFallbackError);
+    await expect(restart(db)).rejects.toThrow(/account acme: seq 3–4 missing.*restore the data directory from a backup/);
     db.close();
   });
 });

@@ -12,6 +12,7 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { historyRoutes } from './routes/history.js';
 import { trackRoutes } from './route-table.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  if (deps.history) historyRoutes(app, deps, deps.history);
   summaryRoutes(app, deps);
   domainRoutes(app, deps);
   if (deps.auth) {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import type { OnShutdown } from '../lifecycle.js';
-import type { Clock } from '../ports/index.js';
+import type { Clock, HistoryIndex } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
 import type { AuthService } from '../auth/index.js';
 
@@ -19,6 +19,8 @@ export interface AppDeps {
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;
+  /** Status history (spec 4.3, 4.4); its routes exist only when given. */
+  history?: HistoryIndex;
   /** Accounts and access: admin users/keys and the Login API are served when present. */
   auth?: AuthService;
   /** Per-account limit on authenticated requests; unlimited when absent. */

@@ -36,9 +36,12 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   load(): Promise<Snapshot | undefined> {
-    return Promise.resolve().then(() =>
-      this.parse(this.db.prepare('SELECT pos, data FROM snapshots ORDER BY id DESC LIMIT 1').get() as { pos: number; data: string } | undefined),
-    );
+    return Promise.resolve().then(() => this.latest());
+  }
+
+  /** The latest snapshot, read synchronously (for rebuilds inside a transaction); throws SnapshotUnreadableError when damaged. */
+  latest(): Snapshot | undefined {
+    return this.parse(this.db.prepare('SELECT pos, data FROM snapshots ORDER BY id DESC LIMIT 1').get() as { pos: number; data: string } | undefined);
   }
 
   loadBefore(position: number): Promise<Snapshot | undefined> {
