@@ -21,6 +21,7 @@ import { openStores, type Stores } from './stores.js';
 import { ShutdownHooks, type OnShutdown } from './lifecycle.js';
 import { bindViewSource, commitDuration, commitFailures, commitRequests, snapshotDuration } from './observability/metrics.js';
 import type { Snapshot, SnapshotStore } from './ports/index.js';
+import { AllowListError, createLive, type LiveServices } from './live/index.js';
 
 export const VERSION = ((): string => {
   try {
@@ -37,6 +38,8 @@ export interface RunningServer {
   retention: RetentionService;
   auth: AuthService;
   stores: Stores;
+  /** Stream hub, webhooks, alerts. */
+  live: LiveServices;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
@@ -93,6 +96,18 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     mkdirSync(backupDir, { recursive: true });
   }
   const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
+  // Live push is built before the engine starts: webhooks follow the replay.
+  let live: LiveServices;
+  try {
+    live = await createLive(engine, clock, stores, liveOptions(config), logger);
+  } catch (err) {
+    unbindMetrics();
+    await stores.close();
+    if (err instanceof AllowListError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  // Streams end with their final event before the HTTP server drains (they would hold it open).
+  hooks.onShutdown('live streams', () => live.closeStreams());
   const app = await buildApp({
     engine,
     clock,
@@ -110,6 +125,8 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
+    live,
+    webDir: WEB_DIR,
     metricsToken: config.metricsToken,
     onShutdown: hooks.onShutdown,
     ...(stores.backup && backupDir ? { backup: { backup: stores.backup, tempDir: backupDir } } : {}),
@@ -154,6 +171,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     },
     'caught up with the event log',
   );
+  live.start();
 
   const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
     retentionDays: config.retentionDays,
@@ -198,13 +216,14 @@ export async function startServer(config: Readonly<Config>, options: StartOption
         clearTimeout(force);
         clearInterval(reaper);
       }
+      await live.stop();
       await retention.stop();
       await engine.stop({ snapshot: true });
       unbindMetrics();
       await stores.close();
       logger.info({ reason, position: engine.position, snapshotPosition: engine.lastSnapshotPosition, ms: Date.now() - begun }, 'shut down');
     })());
-  return { app, engine, retention, auth, stores, config, url, close, onShutdown: hooks.onShutdown };
+  return { app, engine, retention, auth, stores, live, config, url, close, onShutdown: hooks.onShutdown };
 }
 
 /** Times snapshot writes for /metrics. */
@@ -222,6 +241,31 @@ function timedSnapshots(store: SnapshotStore): SnapshotStore {
   };
   if (store.loadBefore) timed.loadBefore = (position) => store.loadBefore!(position);
   return timed;
+}
+
+/** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */
+export const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+function liveOptions(config: Readonly<Config>) {
+  return {
+    stream: {
+      bufferSize: config.streamBufferSize,
+      heartbeatMs: config.streamHeartbeatMs,
+      sweepMs: config.liveSweepMs,
+      queueBytes: config.streamQueueBytes,
+      maxClientsPerAccount: config.streamMaxClientsPerAccount,
+    },
+    webhooks: {
+      allow: config.webhookAllow,
+      retryBaseMs: config.webhookRetryBaseMs,
+      retryMaxMs: config.webhookRetryMaxMs,
+      timeoutMs: config.webhookTimeoutMs,
+      maxPending: config.webhookMaxPending,
+      perAccount: config.webhooksPerAccount,
+      userAgent: `agentview-webhooks/${VERSION}`,
+    },
+    alerts: { perAccount: config.alertRulesPerAccount, evalMs: config.liveSweepMs },
+  };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
@@ -257,6 +301,7 @@ function printBanner(config: Config, url: string): void {
     `  curl -s -X POST -H "Authorization: Bearer ${config.adminTokenGenerated ? token : '$AGENTVIEW_ADMIN_TOKEN'}" -H 'content-type: application/json' \\`,
     `    -d '{"status":["ONLINE","AWAY"]}' '${url}/messaging_history/api/account/${config.demoAccount}/agent-view/status?limit=5&sort=load:desc'`,
     '',
+    `Wallboard: ${url}/  (sign in to account ${config.demoAccount} with the admin token)`,
     `API docs: ${url}/docs`,
     '',
   ];

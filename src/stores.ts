@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Config } from './config/index.js';
 import {
   systemClock,
+  type AlertStore,
   type AuthStore,
   type Clock,
   type EventLog,
@@ -13,23 +14,28 @@ import {
   type LogCompactor,
   type NonceStore,
   type SnapshotStore,
+  type WebhookStore,
 } from './ports/index.js';
 import {
+  MemoryAlertStore,
   MemoryAuthStore,
   MemoryEventLog,
   MemoryHistoryIndex,
   MemoryNonceStore,
   MemorySnapshotStore,
+  MemoryWebhookStore,
 } from './adapters/memory/index.js';
 import {
   backupDatabase,
   lockDataDir,
   openDatabase,
+  SqliteAlertStore,
   SqliteAuthStore,
   SqliteEventLog,
   SqliteHistoryIndex,
   SqliteLogCompactor,
   SqliteSnapshotStore,
+  SqliteWebhookStore,
   type CommitStats,
   type SqliteDatabase,
 } from './adapters/sqlite/index.js';
@@ -49,6 +55,9 @@ export interface Stores {
   history: HistoryIndex;
   /** Drops log entries past retention; undefined when the store keeps its own retention. */
   compactor: LogCompactor | undefined;
+  /** Webhook registrations and outbox; alert rules and raised alerts. */
+  webhooks: WebhookStore;
+  alerts: AlertStore;
   close(): Promise<void>;
 }
 
@@ -82,6 +91,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         backup: undefined,
         history,
         compactor: undefined,
+        webhooks: new MemoryWebhookStore(),
+        alerts: new MemoryAlertStore(),
         close: async () => {
           feed.close();
           await log.close();
@@ -96,6 +107,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
       let snapshots: SqliteSnapshotStore;
       let auth: SqliteAuthStore;
       let history: SqliteHistoryIndex;
+      let webhooks: SqliteWebhookStore;
+      let alerts: SqliteAlertStore;
       try {
         db = openDatabase(dataFile(config), {
           synchronous: config.sqliteSynchronous,
@@ -106,6 +119,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         snapshots = new SqliteSnapshotStore(db);
         auth = new SqliteAuthStore(db);
         history = new SqliteHistoryIndex(db, log, snapshots, options.onWarning ? { onWarning: options.onWarning } : {});
+        webhooks = new SqliteWebhookStore(db);
+        alerts = new SqliteAlertStore(db);
       } catch (err) {
         db?.close();
         lock.release();
@@ -122,6 +137,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         backup: (file) => backupDatabase(opened, file),
         history,
         compactor: new SqliteLogCompactor(opened),
+        webhooks,
+        alerts,
         close: async () => {
           await log.close();
           await history.close();

@@ -10,6 +10,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerExport } from './commands/export.js';
 import { registerUsers } from './commands/users.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLive } from './commands/live.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerUsers(program);
   registerKeys(program);
+  registerLive(program);
   registerBackup(program);
   registerRestore(program);
   return program;

@@ -7,3 +7,5 @@ export * from './record.js';
 export * from './snapshot.js';
 export * from './history.js';
 export * from './summary.js';
+export * from './live.js';
+export * from './alerts.js';

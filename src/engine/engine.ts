@@ -64,6 +64,8 @@ export class Engine {
   readonly accounts = new Map<string, AccountState>();
   /** Log position of the last applied entry. */
   position = 0;
+  /** Position of the snapshot this engine started from (0 without one). */
+  startPosition = 0;
   private ready = false;
   private subscription: Subscription | undefined;
   private readonly changeListeners = new Set<ChangeListener>();
@@ -165,6 +167,7 @@ export class Engine {
         for (const acc of decoded) this.accounts.set(acc.accountId, acc);
         this.position = snap.position;
         this.snapshotPosition = snap.position;
+        this.startPosition = snap.position;
         return;
       } catch (err) {
         this.startStats.skippedSnapshots++;

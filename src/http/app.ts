@@ -20,6 +20,8 @@ import { summaryRoutes } from './routes/summary.js';
 import { domainRoutes } from './routes/domain.js';
 import { loginRoutes } from './routes/login.js';
 import { adminRoutes } from './routes/admin.js';
+import { liveRoutes } from './routes/live.js';
+import { webRoutes } from './routes/web.js';
 import { metricsRoutes, registerRequestMetrics } from './plugins/metrics.js';
 import { registerDrain, requestId } from './plugins/operations.js';
 import { backupRoutes } from './routes/backup.js';
@@ -76,6 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loginRoutes(app, { ...deps, auth: deps.auth });
     adminRoutes(app, { ...deps, auth: deps.auth });
   }
+  // live push and the wallboard
+  if (deps.live) liveRoutes(app, deps, deps.live);
+  webRoutes(app, deps);
   metricsRoutes(app, deps);
   backupRoutes(app, deps);
   return app;

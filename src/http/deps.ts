@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
+import type { LiveServices } from '../live/index.js';
 import type { OnShutdown } from '../lifecycle.js';
 import type { Clock, HistoryIndex } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
@@ -27,6 +28,10 @@ export interface AppDeps {
   rateLimit?: { ratePerSecond: number; burst: number };
   /** Logins per account (default 2 per second, burst 20). */
   loginRateLimit?: { ratePerSecond: number; burst: number };
+  /** Live push (stream, webhooks, alerts); routes are registered only when present. */
+  live?: LiveServices;
+  /** Folder of the built wallboard (index.html and assets); `/` serves it when present. */
+  webDir?: string;
   // Operations (issue 6)
   /** Bearer token that may read /metrics (besides operator credentials). */
   metricsToken?: string | undefined;

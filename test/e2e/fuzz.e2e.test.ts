@@ -28,6 +28,8 @@ interface Route {
   /** OpenAPI path template, e.g. /api/account/{accountID}/events */
   path: string;
   params: string[];
+  /** Answers a never-ending stream (SSE): fuzzed over a real socket, cancelled once the status is known. */
+  streaming: boolean;
 }
 
 let server: TestServer;
@@ -37,13 +39,14 @@ beforeAll(async () => {
   server = await startTestServer({ AGENTVIEW_METRICS_TOKEN: 'scrape-token-0123456789abcdef' });
   const doc = server.app.swagger() as { paths: Record<string, Record<string, unknown>> };
   for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) {
+    for (const [method, op] of Object.entries(ops)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-      routes.push({ method: method.toUpperCase(), path, params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!) });
+      const streaming = JSON.stringify(op).includes('text/event-stream') || path.endsWith('/stream');
+      routes.push({ method: method.toUpperCase(), path, params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!), streaming });
     }
   }
   // Routes the OpenAPI document hides.
-  routes.push({ method: 'GET', path: '/openapi.json', params: [] }, { method: 'GET', path: '/docs', params: [] });
+  routes.push({ method: 'GET', path: '/openapi.json', params: [], streaming: false }, { method: 'GET', path: '/docs', params: [], streaming: false });
   // Seed an account so reads have data to page through.
   await server.call('POST', '/api/account/acme/events', {
     events: Array.from({ length: 50 }, (_, i) => ({ type: 'agent.loggedIn', agentId: String(i + 1), eventId: `seed-${i}` })),
@@ -191,7 +194,28 @@ function buildRequest(r: FuzzRequest) {
   if (r.auth !== undefined) headers.authorization = r.auth;
   if (r.encoding !== null) headers['content-encoding'] = r.encoding;
   if (r.requestId !== null) headers['x-request-id'] = r.requestId.replace(/[\r\n]/g, '');
-  return { method: r.otherMethod ?? route.method, url: url + r.query, headers, payload: r.body };
+  return { method: r.otherMethod ?? route.method, url: url + r.query, headers, payload: r.body, streaming: route.streaming };
+}
+
+/** A request over a real socket, cancelled as soon as the status and headers are in (streams never end). */
+async function overSocket(req: ReturnType<typeof buildRequest>) {
+  const hasBody = req.payload !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 10_000);
+  try {
+    const res = await fetch(server.url + req.url, {
+      method: req.method,
+      headers: req.headers,
+      ...(hasBody ? { body: req.payload } : {}),
+      signal: controller.signal,
+    });
+    const type = res.headers.get('content-type') ?? '';
+    const body = type.startsWith('application/json') ? await res.text() : '';
+    controller.abort();
+    return { statusCode: res.status, headers: { 'content-type': type }, body, json: <T>() => JSON.parse(body) as T };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const KNOWN_CODES = new Set(Object.keys(ERROR_CODES));
@@ -220,7 +244,17 @@ describe('fuzzed requests at every route', () => {
     await fc.assert(
       fc.asyncProperty(requestArbFor(routes), async (r) => {
         const req = buildRequest(r);
-        const res = await server.app.inject(req);
+        let res: { statusCode: number; headers: Record<string, unknown>; body: string; json: <T>() => T };
+        if (req.streaming) {
+          try {
+            res = await overSocket(req);
+          } catch {
+            requests++;
+            return; // fetch refused to send it (a URL or header it cannot encode): nothing reached the server
+          }
+        } else {
+          res = await server.app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, ...(req.payload !== undefined ? { payload: req.payload } : {}) });
+        }
         requests++;
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
         if (res.statusCode >= 500) {

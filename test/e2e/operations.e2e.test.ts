@@ -205,4 +205,24 @@ describe('shutdown hooks', () => {
     expect(seen).toEqual([{ readyz: 503, reason: 'test', deadlineAhead: true }]);
     await server.stop();
   });
+
+  it('end live streams with their final event before draining, so a stream does not hold the shutdown open', async () => {
+    const server = await startTestServer();
+    const res = await fetch(`${server.url}/api/account/acme/agent-view/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readAll = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString('utf8');
+      }
+    })();
+    await server.close('test');
+    await readAll;
+    // Had the stream waited for the drain to cut it, its connection would be destroyed with no final event.
+    expect(text).toContain('event: shutdown');
+    await server.stop();
+  });
 });

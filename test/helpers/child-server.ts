@@ -25,6 +25,12 @@ export interface ChildServer {
   /** Resolves when the process exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): void;
+  /** The same process as `proc`. */
+  child: ChildProcess;
+  /** SIGKILL: no shutdown work at all; resolves once it exited. */
+  kill9(): Promise<void>;
+  /** SIGTERM (graceful shutdown); resolves once it exited. */
+  stop(): Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -119,6 +125,15 @@ export async function spawnServer(options: SpawnOptions): Promise<ChildServer> {
     kill: (signal) => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     },
+    child: proc,
+    kill9: async () => {
+      server.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      server.kill('SIGTERM');
+      await exited;
+    },
   };
   const timeoutMs = options.timeoutMs ?? 60_000;
   const listening = await waitForLog((l) => l.msg === 'listening' && typeof l.url === 'string', timeoutMs);
@@ -134,4 +149,11 @@ export async function killHard(server: ChildServer | undefined): Promise<void> {
   if (!server) return;
   server.kill('SIGKILL');
   await server.exited;
+}
+
+/** Starts a server child on `dataDir` and waits until it serves (kept for tests written against this name). */
+export function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  // The `listening` line is read from the log, so the level stays at least info.
+  const { AGENTVIEW_LOG_LEVEL: _ignored, ...rest } = env;
+  return spawnServer({ dataDir, env: rest, retain: (l) => (l.level ?? 30) >= 40 || !['incoming request', 'request completed'].includes(l.msg ?? '') });
 }
