@@ -87,6 +87,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     ready: () => engine.isReady() && !shuttingDown,
     accounts: () => engine.accounts.size,
     snapshotPosition: () => engine.lastSnapshotPosition,
+    streamClients: () => live?.hub.stats().clients ?? 0,
   });
   let backupDir: string | undefined;
   if (stores.backup) {

@@ -66,12 +66,16 @@ export const commitFailures = new Counter({
   registers: [registry],
 });
 
-/** Live stream clients (SSE, WebSocket); set by the streaming component. */
+/** Live stream clients (SSE, WebSocket); read from the bound source at scrape time, or set directly. */
 export const streamClients = new Gauge({
   name: 'agentview_stream_clients',
   help: 'Connected live-stream clients, by kind',
   labelNames: ['kind'] as const,
   registers: [registry],
+  collect() {
+    const n = source?.streamClients?.();
+    if (n !== undefined) this.set({ kind: 'sse' }, n);
+  },
 });
 
 /** Webhook deliveries waiting to be sent; set by the webhook component. */
@@ -97,6 +101,8 @@ export interface ViewSource {
   ready(): boolean;
   accounts(): number;
   snapshotPosition(): number;
+  /** Open SSE streams, when the live component runs. */
+  streamClients?(): number;
 }
 
 let source: ViewSource | undefined;

@@ -219,6 +219,8 @@ describe('shutdown hooks', () => {
         text += Buffer.from(value).toString('utf8');
       }
     })();
+    const scraped = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(sample(scraped, 'agentview_stream_clients', { kind: 'sse' })).toBe(1);
     await server.close('test');
     await readAll;
     // Had the stream waited for the drain to cut it, its connection would be destroyed with no final event.
