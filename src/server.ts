@@ -3,7 +3,8 @@
  * shutdown in reverse. Nothing below this file reads process.env.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,6 +19,9 @@ import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { accountFilter, openStores, type Stores } from './stores.js';
+import { ShutdownHooks, type OnShutdown } from './lifecycle.js';
+import { bindViewSource, commitDuration, commitFailures, commitRequests, snapshotDuration } from './observability/metrics.js';
+import type { Snapshot, SnapshotStore } from './ports/index.js';
 import { AllowListError, createLive, type LiveServices } from './live/index.js';
 
 export const VERSION = ((): string => {
@@ -40,8 +44,13 @@ export interface RunningServer {
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
-  /** Graceful shutdown: stop accepting, finish in-flight work, snapshot, close. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: stop accepting, run the shutdown hooks (streams end),
+   * finish in-flight requests, let pending commits land, snapshot, close.
+   */
+  close(reason?: string): Promise<void>;
+  /** Registers work for graceful shutdown (see lifecycle.ts). */
+  onShutdown: OnShutdown;
 }
 
 export interface StartOptions {
@@ -56,23 +65,53 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, clock, { logger, onWarning: (msg) => logger.warn(msg) });
+  const stores = openStores(config, clock, {
+    logger,
+    onWarning: (msg) => logger.warn(msg),
+    notice: (level, message, details) => logger[level](details, message),
+    onCommit: (stats) => {
+      if (!stats.ok) commitFailures.inc();
+      commitDuration.observe(stats.ms / 1000);
+      commitRequests.observe(stats.requests);
+    },
+  });
   let shuttingDown = false;
-  const engine = new Engine(stores.log, stores.snapshots, clock, {
+  const hooks = new ShutdownHooks();
+  const engine = new Engine(stores.log, timedSnapshots(stores.snapshots), clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
     snapshotEveryEvents: config.snapshotEveryEvents,
     onError: (err, what) => logger.error({ err }, `${what} failed`),
+    onWarning: (err, what) => logger.warn({ err }, what),
   });
+  const unbindMetrics = bindViewSource({
+    viewPosition: () => engine.position,
+    // A cluster log may be unreachable: the gauges must not fail the whole scrape.
+    logPosition: () => stores.log.head().catch(() => engine.position),
+    ready: () => engine.isReady() && !shuttingDown,
+    accounts: () => engine.accounts.size,
+    snapshotPosition: () => engine.lastSnapshotPosition,
+    streamClients: () => live?.hub.stats().clients ?? 0,
+  });
+  let backupDir: string | undefined;
+  if (stores.backup) {
+    // Backups are staged next to the data (same disk, no /tmp size surprises); leftovers of a crash are removed.
+    backupDir = join(config.dataDir, 'tmp');
+    rmSync(backupDir, { recursive: true, force: true });
+    mkdirSync(backupDir, { recursive: true });
+  }
   const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
   // Live push is built before the engine starts: webhooks follow the replay.
   let live: LiveServices;
   try {
     live = await createLive(engine, clock, stores, liveOptions(config), logger);
   } catch (err) {
+    unbindMetrics();
     await stores.close();
     if (err instanceof AllowListError) throw new ConfigError([err.message]);
     throw err;
   }
+  // Streams end with their final event before the HTTP server drains (they would hold it open).
+  hooks.onShutdown('live streams', () => live.closeStreams());
   const app = await buildApp({
     engine,
     clock,
@@ -96,20 +135,50 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
     live,
     webDir: WEB_DIR,
+    metricsToken: config.metricsToken,
+    onShutdown: hooks.onShutdown,
+    ...(stores.backup && backupDir ? { backup: { backup: stores.backup, tempDir: backupDir } } : {}),
   });
   // Expired sessions are refused on use; this only reclaims their storage.
   const purge = setInterval(() => {
     auth.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'purging expired sessions failed'));
   }, 10 * 60_000);
   purge.unref();
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // Release the data directory (lock, file handles) so the caller can retry or exit cleanly.
+    unbindMetrics();
+    clearInterval(purge);
+    await app.close().catch(() => undefined);
+    await stores.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   const started = Date.now();
-  await engine.start();
-  logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+  try {
+    await engine.start();
+  } catch (err) {
+    unbindMetrics();
+    clearInterval(purge);
+    await app.close().catch(() => undefined);
+    await stores.close();
+    throw err;
+  }
+  logger.info(
+    {
+      position: engine.position,
+      accounts: engine.accounts.size,
+      snapshotPosition: engine.startStats.snapshotPosition,
+      replayedEntries: engine.startStats.replayedEntries,
+      skippedSnapshots: engine.startStats.skippedSnapshots,
+      ms: Date.now() - started,
+    },
+    'caught up with the event log',
+  );
   stores.onStarted?.();
   live.start();
 
@@ -132,18 +201,57 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   }
 
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const close = (reason = 'close') =>
     (closing ??= (async () => {
+      const begun = Date.now();
+      const deadline = begun + config.shutdownTimeoutMs;
       shuttingDown = true;
       clearInterval(purge);
       await sim?.stop();
-      await app.close();
+      await hooks.run({ deadline, reason }, (hook, err) => logger.warn({ err, hook }, 'shutdown hook failed'));
+      // Draining may use most of the deadline; the rest is kept for the final snapshot.
+      const drainUntil = begun + Math.floor(config.shutdownTimeoutMs * 0.7);
+      const force = setTimeout(
+        () => {
+          logger.warn('requests still open at the end of the drain period; closing their connections');
+          app.server.closeAllConnections();
+        },
+        Math.max(0, drainUntil - Date.now()),
+      );
+      // Node closes the connections idle when the drain starts; keep-alive ones that turn idle later
+      // (their last answer was still being flushed) are closed as they do, not at the keep-alive timeout.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+        clearInterval(reaper);
+      }
       await live.stop();
       await retention.stop();
       await engine.stop({ snapshot: true });
+      unbindMetrics();
       await stores.close();
+      logger.info({ reason, position: engine.position, snapshotPosition: engine.lastSnapshotPosition, ms: Date.now() - begun }, 'shut down');
     })());
-  return { app, engine, retention, auth, stores, live, config, url, close };
+  return { app, engine, retention, auth, stores, live, config, url, close, onShutdown: hooks.onShutdown };
+}
+
+/** Times snapshot writes for /metrics. */
+function timedSnapshots(store: SnapshotStore): SnapshotStore {
+  const timed: SnapshotStore = {
+    load: () => store.load(),
+    save: async (snapshot: Snapshot) => {
+      const end = snapshotDuration.startTimer();
+      try {
+        await store.save(snapshot);
+      } finally {
+        end();
+      }
+    },
+  };
+  if (store.loadBefore) timed.loadBefore = (position) => store.loadBefore!(position);
+  return timed;
 }
 
 /** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */
@@ -225,21 +333,42 @@ export async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   let server: RunningServer;
+  // A signal during start-up (a long replay) stops the process once started.
+  let earlySignal: string | undefined;
+  const early = (signal: string) => () => (earlySignal ??= signal);
+  const earlyTerm = early('SIGTERM');
+  const earlyInt = early('SIGINT');
+  process.once('SIGTERM', earlyTerm);
+  process.once('SIGINT', earlyInt);
   try {
     server = await startServer(config, { logger, banner: true });
   } catch (err) {
-    logger.fatal({ err }, 'could not start');
+    // Start-up refusals (data format, damaged files, locked directory) are the operator's to fix: say so plainly.
+    const known = err instanceof Error && ['DataFormatError', 'DataFileError', 'DataDirLockedError', 'SnapshotFallbackError'].includes(err.name);
+    if (known) logger.fatal({ code: err.name }, `could not start: ${err.message}`);
+    else logger.fatal({ err }, 'could not start');
+    process.stderr.write(`agentview: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
     return;
   }
+  process.removeListener('SIGTERM', earlyTerm);
+  process.removeListener('SIGINT', earlyInt);
+  logger.info({ url: server.url }, 'listening');
+  let signalled = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    if (signalled) {
+      // A second signal: the operator wants out now. Acknowledged events are durable already.
+      logger.warn({ signal }, 'second signal; exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    server.close().then(
+    server.close(signal).then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -250,8 +379,9 @@ export async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (earlySignal) shutdown(earlySignal);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -27,6 +27,8 @@ import {
   MemoryWebhookStore,
 } from './adapters/memory/index.js';
 import {
+  backupDatabase,
+  lockDataDir,
   openDatabase,
   SqliteAlertStore,
   SqliteAuthStore,
@@ -35,6 +37,7 @@ import {
   SqliteLogCompactor,
   SqliteSnapshotStore,
   SqliteWebhookStore,
+  type CommitStats,
   type SqliteDatabase,
 } from './adapters/sqlite/index.js';
 import { accountShard, type ShardSpec } from './core/index.js';
@@ -60,6 +63,8 @@ export interface Stores {
   db: SqliteDatabase | undefined;
   /** The shared NATS connection in cluster mode (other components keep their state in JetStream KV). */
   nats: NatsConnection | undefined;
+  /** Online consistent copy of the store to `file` (embedded store only). */
+  backup: ((file: string) => Promise<{ bytes: number; events: number; position: number }>) | undefined;
   /** Status history, kept in step with the log. */
   history: HistoryIndex;
   /** Drops log entries past retention; undefined when the store keeps its own retention. */
@@ -81,6 +86,10 @@ export function accountFilter(shard: ShardSpec | undefined): ((account: string) 
 export interface OpenStoresOptions {
   /** Conditions an operator should know about (e.g. history gaps after data loss). */
   onWarning?: (message: string) => void;
+  /** Start-up findings of the data files (torn tail dropped, crash recovery). */
+  notice?: (level: 'info' | 'warn', message: string, details: Record<string, unknown>) => void;
+  /** Observes each group commit of the embedded event log. */
+  onCommit?: (stats: CommitStats) => void;
   logger?: AdapterLogger;
 }
 
@@ -116,6 +125,7 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces: new MemoryNonceStore(clock),
         db: undefined,
         nats: undefined,
+        backup: undefined,
         history,
         compactor: undefined,
         webhooks: new MemoryWebhookStore(),
@@ -127,25 +137,51 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
       };
     }
     case 'sqlite': {
-      const db = openDatabase(dataFile(config), { synchronous: config.sqliteSynchronous });
-      const log = new SqliteEventLog(db);
-      const snapshots = new SqliteSnapshotStore(db);
-      const history = new SqliteHistoryIndex(db, log, snapshots, options.onWarning ? { onWarning: options.onWarning } : {});
+      // One process per data directory; the OS drops the lock if the process dies.
+      const lock = lockDataDir(config.dataDir, 'server');
+      let db: SqliteDatabase | undefined;
+      let log: SqliteEventLog;
+      let snapshots: SqliteSnapshotStore;
+      let auth: SqliteAuthStore;
+      let history: SqliteHistoryIndex;
+      let webhooks: SqliteWebhookStore;
+      let alerts: SqliteAlertStore;
+      try {
+        db = openDatabase(dataFile(config), {
+          synchronous: config.sqliteSynchronous,
+          cacheMiB: config.sqliteCacheMiB,
+          ...(options.notice ? { notice: options.notice } : {}),
+        });
+        log = new SqliteEventLog(db);
+        snapshots = new SqliteSnapshotStore(db);
+        auth = new SqliteAuthStore(db);
+        history = new SqliteHistoryIndex(db, log, snapshots, options.onWarning ? { onWarning: options.onWarning } : {});
+        webhooks = new SqliteWebhookStore(db);
+        alerts = new SqliteAlertStore(db);
+      } catch (err) {
+        db?.close();
+        lock.release();
+        throw err;
+      }
+      const opened = db;
+      if (options.onCommit) log.onCommit(options.onCommit);
       return {
         log,
         snapshots,
-        auth: new SqliteAuthStore(db),
+        auth,
         nonces: new MemoryNonceStore(clock),
-        db,
+        db: opened,
         nats: undefined,
+        backup: (file) => backupDatabase(opened, file),
         history,
-        compactor: new SqliteLogCompactor(db),
-        webhooks: new SqliteWebhookStore(db),
-        alerts: new SqliteAlertStore(db),
+        compactor: new SqliteLogCompactor(opened),
+        webhooks,
+        alerts,
         close: async () => {
           await log.close();
           await history.close();
-          db.close();
+          opened.close();
+          lock.release();
         },
       };
     }
@@ -182,6 +218,8 @@ export function openStores(config: Config, clock: Clock = systemClock, options: 
         nonces,
         db: undefined,
         nats,
+        // The stream is replicated by NATS; back it up with NATS tools (docs/cluster.md).
+        backup: undefined,
         history,
         // The stream's max_age is the retention of the events.
         compactor: undefined,

@@ -11,6 +11,8 @@ import { registerExport } from './commands/export.js';
 import { registerUsers } from './commands/users.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLive } from './commands/live.js';
+import { registerBackup } from './commands/backup.js';
+import { registerRestore } from './commands/restore.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerKeys(program);
   registerLive(program);
+  registerBackup(program);
+  registerRestore(program);
   return program;
 }
 

@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   store: StoreKind;
   sqliteSynchronous: 'full' | 'normal';
+  /** SQLite page cache in MiB (memory the embedded store keeps for hot pages). */
+  sqliteCacheMiB: number;
   natsUrls: string[];
   natsReplicas: number;
   /** Prefix of the stream, subjects and buckets in NATS (several deployments can share one NATS). */
@@ -54,6 +56,8 @@ export interface Config {
   webhookMaxPending: number;
   webhooksPerAccount: number;
   alertRulesPerAccount: number;
+  /** Bearer token that may scrape /metrics (operators may always). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +149,10 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     adminToken = randomToken();
     adminTokenGenerated = true;
   }
+  const metricsToken = get('AGENTVIEW_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push('AGENTVIEW_METRICS_TOKEN: must be at least 16 characters');
+  }
   const webhookAllow = (get('AGENTVIEW_WEBHOOK_ALLOW') ?? '127.0.0.1,localhost,::1')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -158,6 +166,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     dataDir: get('AGENTVIEW_DATA_DIR') ?? './data',
     store,
     sqliteSynchronous: oneOf('AGENTVIEW_SQLITE_SYNC', 'full', ['full', 'normal']),
+    sqliteCacheMiB: int('AGENTVIEW_SQLITE_CACHE_MB', 16, 1, 4096),
     natsUrls,
     natsReplicas: int('AGENTVIEW_NATS_REPLICAS', 1, 1, 5),
     natsNamespace,
@@ -191,6 +200,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     webhookMaxPending: int('AGENTVIEW_WEBHOOK_MAX_PENDING', 100_000, 10, 100_000_000),
     webhooksPerAccount: int('AGENTVIEW_WEBHOOKS_PER_ACCOUNT', 20, 1, 10_000),
     alertRulesPerAccount: int('AGENTVIEW_ALERT_RULES_PER_ACCOUNT', 100, 1, 10_000),
+    metricsToken,
   };
   const retentionHours = config.retentionDays * 24;
   config.dedupWindowMs = int('AGENTVIEW_DEDUP_WINDOW_HOURS', retentionHours, 1, 36_500 * 24) * 3_600_000;

@@ -13,7 +13,16 @@ import {
   type Change,
   type IngestEvent,
 } from '../core/index.js';
-import type { AppendResult, Clock, EventLog, LogEntry, SnapshotStore, Subscription } from '../ports/index.js';
+import {
+  SnapshotUnreadableError,
+  type AppendResult,
+  type Clock,
+  type EventLog,
+  type LogEntry,
+  type Snapshot,
+  type SnapshotStore,
+  type Subscription,
+} from '../ports/index.js';
 
 /** Notified after each applied entry that changed something. */
 export type ChangeListener = (account: AccountState, change: Change, seq: number) => void;
@@ -29,6 +38,23 @@ export interface EngineOptions {
   onError?: (err: unknown, what: string) => void;
   /** Called once the engine has caught up with the log. */
   onReady?: () => void;
+  /** Told about problems the engine worked around (a damaged snapshot skipped); defaults to onError. */
+  onWarning?: (err: unknown, what: string) => void;
+}
+
+/** A start after a snapshot fallback found the log no longer holds what the older snapshot needs. */
+export class SnapshotFallbackError extends Error {
+  override name = 'SnapshotFallbackError';
+}
+
+/** How the last start went: where the views started from and how much was replayed. */
+export interface StartStats {
+  /** Position of the snapshot the views were loaded from (0: none, full replay). */
+  snapshotPosition: number;
+  /** Log entries replayed on top of it. */
+  replayedEntries: number;
+  /** Snapshots that could not be used and were skipped. */
+  skippedSnapshots: number;
 }
 
 /** Prefix of event ids agentview writes itself; clients may not use it. */
@@ -52,7 +78,13 @@ export class Engine {
   private eventsSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
   private readonly timeoutsInFlight = new Set<string>();
+  private sweeping: Promise<unknown> | undefined;
+  private entriesApplied = 0;
+  /** Set during a start-up replay after a snapshot fallback: sequence holes found. */
+  private continuityGaps: string[] | undefined;
   private readonly opts: Required<Omit<EngineOptions, 'onReady'>> & Pick<EngineOptions, 'onReady'>;
+  /** Filled by {@link start}. */
+  startStats: StartStats = { snapshotPosition: 0, replayedEntries: 0, skippedSnapshots: 0 };
 
   constructor(
     readonly log: EventLog,
@@ -65,25 +97,41 @@ export class Engine {
       snapshotEveryEvents: options.snapshotEveryEvents ?? 100_000,
       snapshotIntervalMs: options.snapshotIntervalMs ?? 5 * 60_000,
       onError: options.onError ?? (() => undefined),
+      onWarning: options.onWarning ?? options.onError ?? (() => undefined),
       onReady: options.onReady,
     };
   }
 
   /** Loads the latest snapshot, replays the tail, then follows the log live. */
   async start(): Promise<void> {
-    const snap = await this.snapshots.load();
-    if (snap) {
-      for (const enc of snap.accounts) this.accounts.set(enc.id, decodeAccount(enc));
-      this.position = snap.position;
-      this.snapshotPosition = snap.position;
-      this.startPosition = snap.position;
-    }
+    await this.loadSnapshot();
+    const from = this.position;
+    // After falling back to an older snapshot (or none), retention may already have dropped
+    // entries it needs: account sequence numbers are dense, so a jump shows the hole.
+    if (this.startStats.skippedSnapshots > 0) this.continuityGaps = [];
     this.subscription = this.log.subscribe(this.position, (entries) => this.apply(entries));
     await this.subscription.caughtUp;
+    const gaps = this.continuityGaps;
+    this.continuityGaps = undefined;
+    if (gaps && gaps.length > 0) {
+      this.subscription.close();
+      throw new SnapshotFallbackError(
+        `the newest snapshot is damaged and the log no longer holds what the previous one needs ` +
+          `(${gaps.slice(0, 3).join('; ')}${gaps.length > 3 ? '; …' : ''}), probably dropped by retention; ` +
+          'restore the data directory from a backup (agentview restore)',
+      );
+    }
+    this.startStats.replayedEntries = this.entriesApplied;
+    this.startStats.snapshotPosition = from;
     this.ready = true;
     this.opts.onReady?.();
     if (this.opts.timeoutSweepMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweepTimeouts().catch((e) => this.opts.onError(e, 'timeout sweep')), this.opts.timeoutSweepMs);
+      this.sweepTimer = setInterval(() => {
+        if (this.sweeping) return;
+        this.sweeping = this.sweepTimeouts()
+          .catch((e) => this.opts.onError(e, 'timeout sweep'))
+          .finally(() => (this.sweeping = undefined));
+      }, this.opts.timeoutSweepMs);
       this.sweepTimer.unref();
     }
     if (this.opts.snapshotIntervalMs > 0) {
@@ -92,6 +140,50 @@ export class Engine {
       }, this.opts.snapshotIntervalMs);
       this.snapshotTimer.unref();
     }
+  }
+
+  /**
+   * Loads the newest usable snapshot. A damaged one (unreadable, or failing to
+   * decode) is skipped with a warning for the one before it, and with none
+   * left the views are rebuilt from the whole log: slower, never wrong.
+   */
+  private async loadSnapshot(): Promise<void> {
+    const loadBefore = this.snapshots.loadBefore?.bind(this.snapshots);
+    let next: (() => Promise<Snapshot | undefined>) | undefined = () => this.snapshots.load();
+    while (next) {
+      let snap: Snapshot | undefined;
+      try {
+        snap = await next();
+      } catch (err) {
+        this.startStats.skippedSnapshots++;
+        const pos = err instanceof SnapshotUnreadableError ? err.position : undefined;
+        next = pos !== undefined && loadBefore ? () => loadBefore(pos) : undefined;
+        this.opts.onWarning(err, next ? 'snapshot unreadable; trying the previous one' : 'snapshot unreadable; replaying the whole log');
+        continue;
+      }
+      if (!snap) {
+        if (this.startStats.skippedSnapshots > 0) this.opts.onWarning(undefined, 'no usable snapshot left; replaying the whole log');
+        return;
+      }
+      try {
+        const decoded = snap.accounts.map(decodeAccount);
+        for (const acc of decoded) this.accounts.set(acc.accountId, acc);
+        this.position = snap.position;
+        this.snapshotPosition = snap.position;
+        this.startPosition = snap.position;
+        return;
+      } catch (err) {
+        this.startStats.skippedSnapshots++;
+        const pos = snap.position;
+        next = loadBefore ? () => loadBefore(pos) : undefined;
+        this.opts.onWarning(err, next ? 'snapshot does not decode; trying the previous one' : 'snapshot does not decode; replaying the whole log');
+      }
+    }
+  }
+
+  /** Position covered by the latest snapshot written or loaded. */
+  get lastSnapshotPosition(): number {
+    return this.snapshotPosition;
   }
 
   /** True once the engine replayed the log and follows it live. */
@@ -155,7 +247,12 @@ export class Engine {
 
   private apply(entries: readonly LogEntry[]): void {
     this.eventsSinceSnapshot += entries.length;
+    this.entriesApplied += entries.length;
     for (const entry of entries) {
+      if (this.continuityGaps) {
+        const expected = (this.accounts.get(entry.account)?.seq ?? 0) + 1;
+        if (entry.event.seq > expected) this.continuityGaps.push(`account ${entry.account}: seq ${expected}–${entry.event.seq - 1} missing`);
+      }
       let acc = this.accounts.get(entry.account);
       if (!acc) this.accounts.set(entry.account, (acc = createAccountState(entry.account)));
       const change = evolve(acc, entry.event);
@@ -245,6 +342,8 @@ export class Engine {
   async stop(options: { snapshot?: boolean } = {}): Promise<void> {
     clearInterval(this.sweepTimer);
     clearInterval(this.snapshotTimer);
+    // A sweep's time-out events are being committed: let them land so the snapshot covers them.
+    if (this.sweeping) await this.sweeping;
     if (this.snapshotting) await this.snapshotting.catch(() => undefined);
     if (options.snapshot && this.ready && this.position > this.snapshotPosition) await this.snapshot();
     this.subscription?.close();

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
   USER_EXISTS: { status: 409, description: 'The account already has a user with this username.' },
   LIMIT_REACHED: { status: 409, description: 'The account already has as many users, keys, webhooks or alert rules as allowed; delete some first.' },
+  BACKUP_IN_PROGRESS: { status: 409, description: 'A backup is already being taken on this server; retry after `Retry-After` seconds.' },
+  BACKUP_NOT_SUPPORTED: { status: 409, description: "This server's store cannot be backed up through agentview (memory or cluster store)." },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than 1 MiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has a content type this route does not accept (send application/json).' },
   BATCH_TOO_LARGE: { status: 413, description: "Cluster mode: the batch does not fit the NATS server's `max_payload` even compressed; send fewer events per request." },

@@ -23,6 +23,9 @@ import { loginRoutes } from './routes/login.js';
 import { adminRoutes } from './routes/admin.js';
 import { liveRoutes } from './routes/live.js';
 import { webRoutes } from './routes/web.js';
+import { metricsRoutes, registerRequestMetrics } from './plugins/metrics.js';
+import { registerDrain, requestId } from './plugins/operations.js';
+import { backupRoutes } from './routes/backup.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -30,16 +33,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // A client's x-request-id is kept only when it is short and printable (it goes into every log line).
+    requestIdHeader: false,
+    genReqId: requestId,
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Draining is handled by registerDrain (same error body as every other 503).
+    return503OnClosing: false,
     frameworkErrors,
   }) as unknown as FastifyInstance;
   trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
   registerFormParser(app);
+  registerRequestMetrics(app);
+  registerDrain(app, deps);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -76,5 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // live push and the wallboard
   if (deps.live) liveRoutes(app, deps, deps.live);
   webRoutes(app, deps);
+  metricsRoutes(app, deps);
+  backupRoutes(app, deps);
   return app;
 }

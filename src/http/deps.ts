@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import type { LiveServices } from '../live/index.js';
+import type { OnShutdown } from '../lifecycle.js';
 import type { Clock, HistoryIndex } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
 import type { ShardGuard } from './plugins/shard.js';
@@ -38,5 +39,19 @@ export interface AppDeps {
   live?: LiveServices;
   /** Folder of the built wallboard (index.html and assets); `/` serves it when present. */
   webDir?: string;
+  // Operations (issue 6)
+  /** Bearer token that may read /metrics (besides operator credentials). */
+  metricsToken?: string | undefined;
+  /** Registers work to run at graceful shutdown, before the HTTP server stops (streams end here). */
+  onShutdown?: OnShutdown;
+  /** Online backup of the embedded store (absent when the store cannot be backed up). */
+  backup?: BackupProvider;
+}
+
+/** Writes a consistent copy of the store to `file` and summarises it. */
+export interface BackupProvider {
+  backup(file: string): Promise<{ bytes: number; events: number; position: number }>;
+  /** Directory where temporary backup files are written (same disk as the data). */
+  tempDir: string;
 }
 

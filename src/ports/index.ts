@@ -1,5 +1,6 @@
 export type * from './event-log.js';
 export type * from './snapshot-store.js';
+export { SnapshotUnreadableError } from './snapshot-store.js';
 export * from './clock.js';
 export type * from './history-index.js';
 export type * from './retention.js';

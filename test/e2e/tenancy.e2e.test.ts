@@ -31,6 +31,13 @@ const PUBLIC_ROUTES: readonly string[] = [
   'GET /assets/:file',
 ];
 
+/**
+ * Routes that act on the whole process (every tenant's data, process internals):
+ * no account scope, only operator credentials (and, for /metrics, the scrape token).
+ */
+const OPERATOR_ROUTES: readonly string[] = ['GET /metrics', 'POST /api/admin/backup'];
+const isOperatorRoute = (r: RouteInfo) => OPERATOR_ROUTES.includes(`${r.method === 'HEAD' ? 'GET' : r.method} ${r.url}`);
+
 const PUBLIC = 'http://agentview.test';
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
 
@@ -114,14 +121,29 @@ describe('tenancy: every route × every kind of principal', () => {
 
   it('knows the routes, and every route is either listed as public or declares a scope', () => {
     expect(routes.length).toBeGreaterThan(10);
-    const unlisted = routes.filter((r) => !isPublic(r) && r.scope === undefined).map((r) => `${r.method} ${r.url}`);
+    const unlisted = routes.filter((r) => !isPublic(r) && !isOperatorRoute(r) && r.scope === undefined).map((r) => `${r.method} ${r.url}`);
     expect(unlisted, 'routes without a scope that are not in PUBLIC_ROUTES').toEqual([]);
-    const scopedPublic = routes.filter((r) => isPublic(r) && r.scope !== undefined).map((r) => `${r.method} ${r.url}`);
+    const scopedPublic = routes.filter((r) => (isPublic(r) || isOperatorRoute(r)) && r.scope !== undefined).map((r) => `${r.method} ${r.url}`);
     expect(scopedPublic).toEqual([]);
     const protectedRoutes = routes.filter((r) => r.scope !== undefined);
     for (const r of protectedRoutes) expect(r.url, `${r.method} ${r.url} must be scoped to an account`).toContain(':accountID');
     for (const p of PUBLIC_ROUTES) {
       expect(routes.some((r) => isPublic(r) && `${r.method} ${r.url}`.startsWith(p.replace('/*', ''))), `${p} is served`).toBe(true);
+    }
+  });
+
+  it('serves operator routes to the operator only: 401 without or with bad credentials, 403 to any account principal', async () => {
+    for (const r of routes.filter(isOperatorRoute)) {
+      const path = fill(r.url, 'A');
+      for (const p of [none, bearer('unknown bearer', () => 'f'.repeat(64))]) {
+        const { status, wwwAuth } = await statusOf(p, r.method, path);
+        expect(status, `${p.name}: ${r.method} ${r.url}`).toBe(401);
+        expect(wwwAuth).toMatch(/Bearer/);
+      }
+      for (const p of [bearer('user with every scope', () => bearerOf.get('B/all')!), oauth('key with every scope', () => keyOf.get('B/all')!)]) {
+        expect((await statusOf(p, r.method, path)).status, `${p.name}: ${r.method} ${r.url}`).toBe(403);
+      }
+      expect((await statusOf(bearer('operator token', () => s.token), r.method, path)).status, `operator: ${r.method} ${r.url}`).toBe(200);
     }
   });
 

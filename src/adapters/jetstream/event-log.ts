@@ -721,15 +721,27 @@ export class JetStreamEventLog implements EventLog {
     }
   }
 
+  /**
+   * Position of the last durable entry: exact once this server applied the
+   * stream's last message (immediately, in the common case); while it is
+   * further behind than a second's wait, the stream's last sequence, an upper
+   * bound (that message may hold only duplicates). Fails after 2 s when the
+   * stream cannot be reached.
+   */
   async head(): Promise<number> {
-    await this.startLive();
-    await this.liveCaughtUp;
+    const deadline = Date.now() + 2000;
+    await withDeadline(this.startLive(), deadline, 'the event stream is not available');
     const info = await retrying('event stream state', () => this.nats.handles().then(({ jsm }) => jsm.streams.info(this.opts.stream)), {
       logger: this.logger,
       isClosed: () => this.closed,
-      deadline: Date.now() + this.opts.applyTimeoutMs,
+      deadline,
     });
-    await this.waitApplied(info.state.last_seq, Date.now() + this.opts.applyTimeoutMs);
+    const last = info.state.last_seq;
+    try {
+      await this.waitApplied(last, Math.min(deadline, Date.now() + 1000));
+    } catch {
+      return Math.max(last, this.state.lastEntryPosition);
+    }
     return this.state.lastEntryPosition;
   }
 

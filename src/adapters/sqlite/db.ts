@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkDataFile, DataFileError, inspectWal } from './integrity.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -26,14 +27,49 @@ export class DataFormatError extends Error {
 export interface OpenOptions {
   /** `full` survives power loss; `normal` survives process crashes (kill -9). */
   synchronous?: 'full' | 'normal';
+  /**
+   * SQLite page cache of this connection, in MiB (better-sqlite3's default is 16).
+   * It fills as the data file grows, so it is part of the server's steady-state memory.
+   */
+  cacheMiB?: number;
+  /** Told about what the start-up checks found (torn tail dropped, crash recovery). */
+  notice?: (level: 'info' | 'warn', message: string, details: Record<string, unknown>) => void;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const wal = file === ':memory:' ? undefined : inspectWal(`${file}-wal`);
+  // With committed frames in the WAL, SQLite rebuilds the data file's tail from them; check it only otherwise.
+  if (file !== ':memory:' && (wal === undefined || wal.commits === 0)) checkDataFile(file);
+  if (wal && wal.tornBytes > 0) {
+    options.notice?.(
+      'warn',
+      'data file: dropping the torn tail of the write-ahead log (an unfinished write cut by a crash; it was never acknowledged, every acknowledged commit is intact)',
+      { file: `${file}-wal`, tornBytes: wal.tornBytes, reason: wal.tornReason, commitsRecovered: wal.commits },
+    );
+  } else if (wal && wal.commits > 0) {
+    options.notice?.('info', 'data file: recovering after an unclean stop', { file: `${file}-wal`, commitsRecovered: wal.commits });
+  }
   const db = new Database(file);
+  if (wal && wal.bytes > 0) {
+    // After an unclean stop, check the pages before trusting them (a crash is rare; this is cheap next to losing data).
+    let result: string[];
+    try {
+      result = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+    } catch (err) {
+      result = [(err as Error).message];
+    }
+    if (result.length !== 1 || result[0] !== 'ok') {
+      db.close();
+      throw new DataFileError(
+        `data file ${file} is damaged (${result.slice(0, 3).join('; ')}); restore the data directory from a backup (agentview restore)`,
+      );
+    }
+  }
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
+  if (options.cacheMiB !== undefined) db.pragma(`cache_size = ${-Math.round(options.cacheMiB * 1024)}`);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (
     component TEXT PRIMARY KEY,
     version INTEGER NOT NULL

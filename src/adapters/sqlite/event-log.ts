@@ -52,6 +52,17 @@ const MIGRATIONS: Migration[] = [
  */
 export type TransactionHook = (entries: readonly LogEntry[]) => void;
 
+/** What one group commit did (for metrics). */
+export interface CommitStats {
+  /** Wall time of the transaction including its fsync, in milliseconds. */
+  ms: number;
+  /** Append requests covered. */
+  requests: number;
+  /** Events accepted (duplicates excluded). */
+  events: number;
+  ok: boolean;
+}
+
 interface Pending {
   request: AppendRequest;
   resolve: (r: AppendResult) => void;
@@ -68,6 +79,7 @@ export class SqliteEventLog implements EventLog {
   private readonly seqs = new Map<string, number>();
   private readonly listeners = new Set<LogListener>();
   private readonly hooks: TransactionHook[] = [];
+  private readonly commitObservers: ((stats: CommitStats) => void)[] = [];
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -96,6 +108,11 @@ export class SqliteEventLog implements EventLog {
     this.hooks.push(hook);
   }
 
+  /** Observes every group commit after it finished (metrics). */
+  onCommit(observer: (stats: CommitStats) => void): void {
+    this.commitObservers.push(observer);
+  }
+
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event log is closed'));
     return new Promise((resolve, reject) => {
@@ -117,6 +134,11 @@ export class SqliteEventLog implements EventLog {
     const results: AppendResult[] = [];
     const entries: LogEntry[] = [];
     let pos = this.lastPos;
+    const started = performance.now();
+    const observe = (ok: boolean) => {
+      const stats = { ms: performance.now() - started, requests: batch.length, events: entries.length, ok };
+      for (const o of this.commitObservers) o(stats);
+    };
     try {
       this.db.transaction(() => {
         for (const { request } of batch) {
@@ -143,9 +165,11 @@ export class SqliteEventLog implements EventLog {
         if (entries.length > 0) for (const hook of this.hooks) hook(entries);
       })();
     } catch (err) {
+      observe(false);
       for (const p of batch) p.reject(err);
       return;
     }
+    observe(true);
     this.lastPos = pos;
     for (const [account, seq] of seqs) this.seqs.set(account, seq);
     if (entries.length > 0) for (const l of this.listeners) l(entries);

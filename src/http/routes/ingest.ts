@@ -4,6 +4,7 @@ import { AccountParams } from '../../schemas/agent-view.js';
 import { IngestBodySchema, IngestResultSchema, validateBatch } from '../../schemas/events.js';
 import { ApiError } from '../../errors/index.js';
 import { validatorCompiler } from '../validation.js';
+import { ingestBatchSize, ingestEvents } from '../../observability/metrics.js';
 
 export function ingestRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
@@ -25,11 +26,15 @@ export function ingestRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (req) => {
       const { accountID } = req.params as { accountID: string };
       const events = validateBatch(req.body, deps.clock.now());
-      if (!deps.engine.isReady() || deps.isShuttingDown()) {
+      // Draining refuses new requests in onRequest (plugins/operations.ts); one already in flight completes.
+      if (!deps.engine.isReady()) {
         throw new ApiError('NOT_READY', 'not accepting writes yet (starting or stopping)', undefined, { 'Retry-After': '1' });
       }
       try {
         const r = await deps.engine.ingest(accountID, events);
+        ingestEvents.inc({ result: 'accepted' }, r.accepted);
+        ingestEvents.inc({ result: 'duplicate' }, r.duplicates);
+        ingestBatchSize.observe(events.length);
         return { accepted: r.accepted, duplicates: r.duplicates, lastSeq: r.lastSeq };
       } catch (err) {
         if (err instanceof ApiError) throw err;
