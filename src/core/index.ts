@@ -5,3 +5,4 @@ export * from './state.js';
 export * from './query.js';
 export * from './record.js';
 export * from './snapshot.js';
+export * from './page-cache.js';

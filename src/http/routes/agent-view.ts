@@ -1,6 +1,6 @@
 /** LivePerson-compatible Agent Status (spec 1.1). */
 import type { FastifyInstance } from 'fastify';
-import { queryAgents, toRecord, type AgentStatusRecord } from '../../core/index.js';
+import { PageCache, type AgentState } from '../../core/index.js';
 import { ApiError } from '../../errors/index.js';
 import {
   AccountParams,
@@ -12,8 +12,21 @@ import {
   type AgentFilterBody,
 } from '../../schemas/agent-view.js';
 import type { AppDeps } from '../deps.js';
+import { StatusRenderer } from '../status-render.js';
+
+/** Longest request (body + sort) whose answer is cached; bigger filters are computed each time. */
+const MAX_CACHE_KEY = 4096;
 
 export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
+  // Answers are cached per account until the next change (or until time alone
+  // would change them); records are served from per-agent byte fragments.
+  const pages = new PageCache();
+  const renderer = new StatusRenderer();
+  const unsubscribe = deps.engine.onChange((acc) => pages.invalidate(acc));
+  app.addHook('onClose', (_app, done) => {
+    unsubscribe();
+    done();
+  });
   app.post(
     '/messaging_history/api/account/:accountID/agent-view/status',
     {
@@ -28,10 +41,11 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
       // Records are built in LivePerson's field order (optional reason and
       // picture fields mid-record), which schema-driven serializers reorder;
-      // the shape is pinned by tests that check every answer against the schema.
+      // the handler sends the bytes itself (see StatusRenderer), and the shape
+      // is pinned by tests that check every answer against the schema.
       serializerCompiler: () => (data) => JSON.stringify(data),
     },
-    async (req) => {
+    async (req, reply) => {
       const { accountID } = req.params as { accountID: string };
       const q = req.query as StatusQuery;
       const offset = q.offset ?? 0;
@@ -46,16 +60,22 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       const filter = toAgentFilter(req.body as AgentFilterBody | null, now);
       const acc = engine.account(accountID);
       let count = 0;
-      let records: AgentStatusRecord[] = [];
+      let agents: AgentState[] = [];
       if (acc) {
-        const page = queryAgents(acc, filter, sort, offset, limit, now);
+        const body = req.body as AgentFilterBody | null;
+        const key = `${offset}|${limit}|${q.sort ?? ''}|${JSON.stringify(body ?? null)}`;
+        const relativeFrom = body?.timestamp?.from === undefined || body.timestamp.from === null;
+        const page =
+          key.length <= MAX_CACHE_KEY
+            ? pages.query(acc, filter, sort, offset, limit, now, key, relativeFrom)
+            : pages.compute(acc, filter, sort, offset, limit, now);
         count = page.count;
-        records = page.agents.map((a) => toRecord(acc, a, now));
+        agents = page.agents;
       }
       const base = `${deps.publicUrl}/messaging_history/api/account/${accountID}/agent-view/status`;
       const sortPart = q.sort ? `&sort=${encodeURIComponent(q.sort)}` : '';
       const link = (rel: string, off: number) => ({ rel, href: `${base}?limit=${limit}&offset=${off}${sortPart}` });
-      return {
+      const head = JSON.stringify({
         _metadata: {
           count,
           self: link('self', offset),
@@ -64,8 +84,10 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
           shardsStatusResult: { partialResult: engine.isPartial() },
         },
         accountID,
-        agentStatusRecords: records,
-      };
+      });
+      const prefix = `${head.slice(0, -1)},"agentStatusRecords":[`;
+      const bytes = acc ? renderer.render(acc, agents, now, prefix, ']}') : Buffer.from(`${prefix}]}`);
+      return reply.header('content-type', 'application/json; charset=utf-8').send(bytes);
     },
   );
 }
