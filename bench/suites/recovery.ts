@@ -50,19 +50,23 @@ export async function recoverySuite(ctx: Context): Promise<void> {
       ctx.log(`  recovery run ${i + 1}: restart ${crash[i]!.toFixed(0)} ms, no-snapshot restart ${replay[i]!.toFixed(0)} ms, iterate ${it.ms.toFixed(0)} ms`);
     }
     // Graceful: SIGTERM writes a final snapshot; the next start has no tail.
-    const g = await startService(ctx.runner, { dataDir });
-    await g.stop('SIGTERM');
-    const graceful = await startService(ctx.runner, { dataDir });
-    await graceful.stop('SIGKILL');
-    // Boot alone: an empty data directory.
-    const emptyDir = tempDir('agentview-bench-empty-');
+    let gracefulMs = NaN;
     const boots: number[] = [];
-    for (let i = 0; i < ctx.sizes.runs; i++) {
-      const e = await startService(ctx.runner, { dataDir: emptyDir });
-      boots.push(e.readyMs);
-      await e.stop('SIGKILL');
+    if (ctx.mode !== 'tiny') {
+      const g = await startService(ctx.runner, { dataDir });
+      await g.stop('SIGTERM');
+      const graceful = await startService(ctx.runner, { dataDir });
+      gracefulMs = graceful.readyMs;
+      await graceful.stop('SIGKILL');
+      // Boot alone: an empty data directory.
+      const emptyDir = tempDir('agentview-bench-empty-');
+      for (let i = 0; i < ctx.sizes.runs; i++) {
+        const e = await startService(ctx.runner, { dataDir: emptyDir });
+        boots.push(e.readyMs);
+        await e.stop('SIGKILL');
+      }
+      removeDir(emptyDir);
     }
-    removeDir(emptyDir);
     const m = median(crash);
     const bm = median(iterate);
     ctx.record('recovery_ratio', {
@@ -78,7 +82,7 @@ export async function recoverySuite(ctx: Context): Promise<void> {
       bootEmptyMs: round(median(boots), 0),
       noSnapshotRestartMs: round(median(replay), 0),
       noSnapshotRatio: round(median(replay) / bm),
-      gracefulRestartMs: round(graceful.readyMs, 0),
+      gracefulRestartMs: round(gracefulMs, 0),
       iterateMs: round(bm, 0),
       dataFileBytes: statSync(file).size,
     });

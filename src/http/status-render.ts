@@ -3,8 +3,9 @@
  *
  * Each agent's record is serialized once per change into a Buffer, split
  * around the two fields that move with time alone (`currentStatusDuration`,
- * `currentStatusReasonDuration`); a page is those fragments copied into one
- * Buffer with the durations written in. The fragment is tagged with what it
+ * `currentStatusReasonDuration`); a page is one `Buffer.concat` of those
+ * fragments and the durations of the moment (measured faster than copying
+ * into a preallocated Buffer, and far cheaper than encoding a string). The fragment is tagged with what it
  * was built from (the agent's `version`, and `lastUpdated` and connection
  * state as seen at `now`, which a connection time-out changes without an
  * event) and rebuilt when any differs. The bytes are exactly
@@ -27,13 +28,13 @@ interface Fragment {
   version: number;
   updated: number;
   conn: ConnectionState;
-  /** head | duration | mid | reason duration | tail; `midEnd === headEnd` when there is no reason. */
-  bytes: Buffer;
-  headEnd: number;
-  midEnd: number;
-  hasReason: boolean;
+  /** The record is head, duration, [mid, reason duration,] tail. */
+  head: Buffer;
+  mid: Buffer | undefined;
+  tail: Buffer;
 }
 
+const COMMA = Buffer.from(',');
 const DURATION_KEY = '"currentStatusDuration":';
 const REASON_DURATION_KEY = '"currentStatusReasonDuration":';
 
@@ -60,18 +61,14 @@ export class StatusRenderer {
     const d = s.indexOf(DURATION_KEY) + DURATION_KEY.length;
     const dEnd = numberEnd(s, d);
     const hasReason = rec.currentStatusReasonDuration !== undefined;
-    let head = s.slice(0, d);
-    let mid = '';
+    let mid: Buffer | undefined;
     let tail = s.slice(dEnd);
     if (hasReason) {
       const r = s.indexOf(REASON_DURATION_KEY, dEnd) + REASON_DURATION_KEY.length;
-      mid = s.slice(dEnd, r);
+      mid = Buffer.from(s.slice(dEnd, r), 'utf8');
       tail = s.slice(numberEnd(s, r));
     }
-    const bytes = Buffer.from(head + mid + tail, 'utf8');
-    const headEnd = Buffer.byteLength(head);
-    head = '';
-    const f: Fragment = { version: a.version, updated, conn, bytes, headEnd, midEnd: headEnd + Buffer.byteLength(mid), hasReason };
+    const f: Fragment = { version: a.version, updated, conn, head: Buffer.from(s.slice(0, d), 'utf8'), mid, tail: Buffer.from(tail, 'utf8') };
     if (cached) this.fragments.delete(a);
     else if (this.fragments.size >= this.maxEntries) this.fragments.delete(this.fragments.keys().next().value!);
     this.fragments.set(a, f);
@@ -84,37 +81,16 @@ export class StatusRenderer {
    */
   render(acc: AccountState, agents: readonly AgentState[], now: number, prefix: string, suffix: string): Buffer {
     const n = agents.length;
-    const frags = new Array<Fragment>(n);
-    const durations = new Array<string>(n);
-    const reasons = new Array<string>(n);
-    let total = Buffer.byteLength(prefix) + Buffer.byteLength(suffix) + Math.max(0, n - 1);
+    const parts: Buffer[] = [Buffer.from(prefix, 'utf8')];
     for (let i = 0; i < n; i++) {
       const a = agents[i]!;
       const f = this.fragment(acc, a, now);
-      frags[i] = f;
-      const d = String(Math.max(0, now - a.statusStart));
-      durations[i] = d;
-      total += f.bytes.length + d.length;
-      if (f.hasReason) {
-        const r = String(Math.max(0, now - (a.reasonStart ?? now)));
-        reasons[i] = r;
-        total += r.length;
-      }
+      if (i > 0) parts.push(COMMA);
+      parts.push(f.head, Buffer.from(String(Math.max(0, now - a.statusStart)), 'latin1'));
+      if (f.mid) parts.push(f.mid, Buffer.from(String(Math.max(0, now - (a.reasonStart ?? now))), 'latin1'));
+      parts.push(f.tail);
     }
-    const out = Buffer.allocUnsafe(total);
-    let o = out.write(prefix, 0, 'utf8');
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out[o++] = 0x2c; // ','
-      const f = frags[i]!;
-      o += f.bytes.copy(out, o, 0, f.headEnd);
-      o += out.write(durations[i]!, o, 'latin1');
-      if (f.hasReason) {
-        o += f.bytes.copy(out, o, f.headEnd, f.midEnd);
-        o += out.write(reasons[i]!, o, 'latin1');
-      }
-      o += f.bytes.copy(out, o, f.midEnd);
-    }
-    o += out.write(suffix, o, 'utf8');
-    return o === total ? out : out.subarray(0, o);
+    parts.push(Buffer.from(suffix, 'utf8'));
+    return Buffer.concat(parts);
   }
 }
