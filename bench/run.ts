@@ -72,16 +72,16 @@ function fmt(x: number | undefined): string {
 }
 
 export function table(keys: Record<string, KeyResult>): string {
-  const lines = ['| key | value | target | measure | baseline |', '|---|---|---|---|---|'];
+  const lines = ['| key | value | target | measure | baseline | per CPU-second ratio |', '|---|---|---|---|---|---|'];
   for (const [key, target] of Object.entries(KEYS)) {
     const k = keys[key];
     if (!k) {
-      lines.push(`| \`${key}\` | not measured | ${target} | | |`);
+      lines.push(`| \`${key}\` | not measured | ${target} | | | |`);
       continue;
     }
     const measure = k.measure ? `${fmt(k.measure.value)} ${k.measure.unit}` : '';
     const base = k.baseline ? `${fmt(k.baseline.value)} ${k.baseline.unit} (${k.baseline.what})` : '';
-    lines.push(`| \`${key}\` | **${fmt(k.value)}** | ${target} | ${measure} | ${base} |`);
+    lines.push(`| \`${key}\` | **${fmt(k.value)}** | ${target} | ${measure} | ${base} | ${k.cpuRatio !== undefined ? fmt(k.cpuRatio) : ''} |`);
   }
   return lines.join('\n');
 }

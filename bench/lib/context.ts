@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from './load-client.js';
-import { ROOT, runJson, spawnTs } from './proc.js';
+import { cpuMs, ROOT, runJson, spawnTs } from './proc.js';
 import type { Runner } from './service.js';
 
 export type Mode = 'full' | 'quick' | 'tiny';
@@ -39,6 +39,8 @@ export interface KeyResult {
   /** The measure and its baseline (medians), with units. */
   measure?: { value: number; unit: string; runs: number[] };
   baseline?: { value: number; unit: string; runs: number[]; what: string };
+  /** The same ratio in requests per CPU-second of each server (steadier on a shared machine). */
+  cpuRatio?: number;
   notes?: string;
 }
 
@@ -69,6 +71,15 @@ export function loadRunner(sizes: Sizes) {
     if (r.ok === 0) throw new Error(`load run got no 2xx answer (non2xx ${r.non2xx}, errors ${r.errors}) from ${spec.url}`);
     return r;
   };
+}
+
+/** A load run plus the server's CPU time over it: requests per CPU-second. */
+export async function loadWithCpu(ctx: Context, pid: number | undefined, spec: Parameters<Context['load']>[0]): Promise<LoadResult & { perCpuS: number | undefined }> {
+  const c0 = cpuMs(pid);
+  const r = await ctx.load(spec);
+  const c1 = cpuMs(pid);
+  const perCpuS = c0 !== undefined && c1 !== undefined && c1 > c0 ? ((r.ok + r.warmupOk) * 1000) / (c1 - c0) : undefined;
+  return { ...r, perCpuS };
 }
 
 let specs = 0;

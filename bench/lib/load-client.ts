@@ -32,6 +32,8 @@ export interface LoadResult {
   meanMs: number;
   throughputBps: number;
   durationS: number;
+  /** 2xx answers during the warm-up (so server CPU over the whole run can be divided by all requests). */
+  warmupOk: number;
 }
 
 type AcResult = Awaited<ReturnType<typeof autocannon>>;
@@ -62,7 +64,7 @@ function run(spec: LoadSpec, durationS: number, prefix: string): Promise<AcResul
 async function main(): Promise<void> {
   const spec = readSpec<LoadSpec>(process.argv[2]!);
   const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
-  if (spec.warmupS > 0) await run(spec, spec.warmupS, `wu${tag}`);
+  const warm = spec.warmupS > 0 ? await run(spec, spec.warmupS, `wu${tag}`) : undefined;
   const r = await run(spec, spec.durationS, `m${tag}`);
   const ok = r['2xx'];
   const out: LoadResult = {
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     meanMs: r.latency.average,
     throughputBps: r.throughput.average,
     durationS: r.duration,
+    warmupOk: warm ? warm['2xx'] : 0,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }

@@ -5,8 +5,8 @@
  */
 import { median, round, specFile, type Context } from '../lib/context.js';
 import { accountData, Writer } from '../lib/dataset.js';
-import { ADMIN_TOKEN, runJson, spawnTs } from '../lib/proc.js';
-import { ingestAll, removeDir, startService } from '../lib/service.js';
+import { ADMIN_TOKEN, freePort, runJson, sleep, spawnTs, waitForOutput } from '../lib/proc.js';
+import { ingestAll, removeDir, serviceEnv, startService, tempDir } from '../lib/service.js';
 
 const ACCOUNT = 'bench-ingest';
 const BATCH = 100;
@@ -57,8 +57,37 @@ export async function ingestSuite(ctx: Context): Promise<void> {
       },
       notes: `batches of ${BATCH} events with unique eventIds, 4 connections; p99 ${median(p99s)} ms per batch`,
     });
+    await groupCommit(ctx, data.active, headers);
   } finally {
     await svc.stop();
     removeDir(svc.dataDir);
+  }
+}
+
+/** How many requests one commit carries under the same load (an instrumented server from source). */
+async function groupCommit(ctx: Context, active: string[], headers: Record<string, string>): Promise<void> {
+  const port = await freePort();
+  const dataDir = tempDir('agentview-bench-gc-');
+  const child = spawnTs('bench/lib/instrumented-server.ts', [], { env: serviceEnv(port, dataDir) });
+  try {
+    const url = (await waitForOutput(child, /listening (\S+)/))[1]!;
+    child.proc.kill('SIGUSR2');
+    await sleep(50);
+    const r = await ctx.load({ url: `${url}/api/account/${ACCOUNT}/events`, method: 'POST', headers, connections: 4, warmupS: 0, ingest: { active, batch: BATCH, prefix: 'gc' } });
+    child.proc.kill('SIGTERM');
+    await child.exited;
+    const lines = child.stdout().trim().split('\n');
+    const stats = JSON.parse(lines[lines.length - 1]!) as { commits: number; events: number };
+    const requests = r.ok + r.non2xx;
+    ctx.extra('ingest_group_commit', {
+      requests,
+      commits: stats.commits,
+      requestsPerCommit: round(requests / Math.max(1, stats.commits), 2),
+      eventsPerCommit: round(stats.events / Math.max(1, stats.commits), 1),
+    });
+    ctx.log(`  group commit: ${requests} requests in ${stats.commits} commits (${(requests / Math.max(1, stats.commits)).toFixed(2)} per commit)`);
+  } finally {
+    await child.kill('SIGKILL');
+    removeDir(dataDir);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, round, type Context } from '../lib/context.js';
+import { loadWithCpu, median, round, type Context } from '../lib/context.js';
 import { accountData, STATUS_FILTER, Writer } from '../lib/dataset.js';
 import { ADMIN_TOKEN, spawnTs, waitForOutput } from '../lib/proc.js';
 import { ingestAll, removeDir, startService, type Service } from '../lib/service.js';
@@ -46,7 +46,7 @@ function startWriter(svc: Service, active: readonly string[], eventsPerSec: numb
 async function baselineServer(ctx: Context, mode: 'string' | 'buffer', file: string) {
   const child = spawnTs('bench/lib/http-baseline.ts', [mode, file]);
   const m = await waitForOutput(child, /listening (\d+)/);
-  return { url: `http://127.0.0.1:${m[1]!}/`, stop: () => child.kill() };
+  return { url: `http://127.0.0.1:${m[1]!}/`, pid: child.proc.pid, stop: () => child.kill() };
 }
 
 export async function statusSuite(ctx: Context): Promise<void> {
@@ -73,18 +73,26 @@ export async function statusSuite(ctx: Context): Promise<void> {
         const base = await baselineServer(ctx, mode, file);
         const svcRuns: number[] = [];
         const baseRuns: number[] = [];
+        const svcCpu: number[] = [];
+        const baseCpu: number[] = [];
         const p99s: number[] = [];
         try {
           for (let i = 0; i < ctx.sizes.runs; i++) {
             writer.set(true);
-            const s = await ctx.load({ url: svc.url + path, method: 'POST', headers, body, connections: 10 });
+            const s = await loadWithCpu(ctx, svc.child.proc.pid, { url: svc.url + path, method: 'POST', headers, body, connections: 10 });
             writer.set(false);
             if (s.non2xx > 0) throw new Error(`status answered ${s.non2xx} non-2xx responses under load`);
-            const b = await ctx.load({ url: base.url, method: 'POST', headers, body, connections: 10 });
+            const b = await loadWithCpu(ctx, base.pid, { url: base.url, method: 'POST', headers, body, connections: 10 });
             svcRuns.push(s.rps);
             baseRuns.push(b.rps);
+            if (s.perCpuS !== undefined && b.perCpuS !== undefined) {
+              svcCpu.push(s.perCpuS);
+              baseCpu.push(b.perCpuS);
+            }
             p99s.push(s.p99);
-            ctx.log(`  ${key} run ${i + 1}: agentview ${s.rps.toFixed(0)} req/s (p99 ${s.p99} ms), bare node:http ${b.rps.toFixed(0)} req/s`);
+            ctx.log(
+              `  ${key} run ${i + 1}: agentview ${s.rps.toFixed(0)} req/s (p99 ${s.p99} ms, ${s.perCpuS?.toFixed(0) ?? '?'} per CPU-s), bare node:http ${b.rps.toFixed(0)} req/s (${b.perCpuS?.toFixed(0) ?? '?'} per CPU-s)`,
+            );
           }
         } finally {
           await base.stop();
@@ -101,6 +109,7 @@ export async function statusSuite(ctx: Context): Promise<void> {
             runs: baseRuns.map((x) => round(x, 0)),
             what: `bare node:http res.end(${mode}) of the same ${sample.text.length} bytes`,
           },
+          ...(svcCpu.length > 0 ? { cpuRatio: round(median(svcCpu) / median(baseCpu)) } : {}),
           notes: `${parsed._metadata.count} of ${ctx.sizes.agents} agents match; ${parsed.agentStatusRecords.length} records, ${Buffer.byteLength(sample.text)} bytes; p99 ${median(p99s)} ms; writer ${writerRate} events/s`,
         });
       }

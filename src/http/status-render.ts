@@ -45,10 +45,16 @@ function numberEnd(s: string, i: number): number {
   return j;
 }
 
+/**
+ * Fragments kept (~1.4 KB each with Buffer overhead, ~17 MB in all): every
+ * record of a 10,000-agent account, or the hot pages of bigger ones.
+ */
+export const DEFAULT_MAX_FRAGMENTS = 12_000;
+
 export class StatusRenderer {
   private readonly fragments = new Map<AgentState, Fragment>();
 
-  constructor(private readonly maxEntries = 20_000) {}
+  constructor(private readonly maxEntries = DEFAULT_MAX_FRAGMENTS) {}
 
   private fragment(acc: AccountState, a: AgentState, now: number): Fragment {
     const updated = lastUpdatedAt(acc, a, now);
