@@ -14,7 +14,7 @@ import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
-import { runSimulation, Simulator, type SimEvent } from './sim/index.js';
+import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
 
 export const VERSION = ((): string => {
@@ -42,6 +42,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Print the demo banner to stdout (the CLI and `npm start` do). */
   banner?: boolean;
+  /** How often the demo simulator ticks (real time); tests make it fast. */
+  demoTickMs?: number;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
@@ -75,7 +77,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
-    sim = await startDemo(engine, clock, config, logger);
+    sim = await startDemo(engine, clock, config, logger, options.demoTickMs ?? 1000);
     if (options.banner) printBanner(config, url);
   }
 
@@ -91,7 +93,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   return { app, engine, stores, config, url, close };
 }
 
-async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger) {
+async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
   const account = config.demoAccount;
   const sink = async (events: SimEvent[]) => {
     await engine.ingest(account, validateBatch({ events }, clock.now()));
@@ -101,10 +103,15 @@ async function startDemo(engine: Engine, clock: Clock, config: Config, logger: L
   const resume = existing
     ? [...existing.agents.values()].map((a) => ({ id: a.id, loggedIn: a.loggedIn, status: a.status }))
     : undefined;
-  const setup = sim.setup(clock.now(), resume);
+  const open: ResumeConversation[] = [];
+  for (const [id, c] of existing?.conversations ?? []) {
+    if (c.assignedAgent !== undefined) open.push({ id, agentId: c.assignedAgent, state: 'assigned', intense: c.intense });
+    else if (c.ringAgent !== undefined) open.push({ id, agentId: c.ringAgent, state: 'ringing', intense: c.intense });
+  }
+  const setup = sim.setup(clock.now(), resume, undefined, open);
   for (let i = 0; i < setup.length; i += 1000) await sink(setup.slice(i, i + 1000));
   logger.info({ account, agents: config.demoAgents, resumed: resume !== undefined }, 'demo simulator running');
-  return runSimulation(sim, sink, clock, 1000, (err) => logger.error({ err }, 'demo simulator'));
+  return runSimulation(sim, sink, clock, tickMs, (err) => logger.error({ err }, 'demo simulator'));
 }
 
 function printBanner(config: Config, url: string): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createAccountState, evolve, PageCache, queryAgents, type AgentFilter, type SortKey } from './index.js';
-import { steps } from '../../test/helpers/arbitraries.js';
+import { steps } from '../../test/helpers/cache-steps.js';
 
 const WINDOW = 600_000;
 const filters: fc.Arbitrary<Omit<AgentFilter, 'from'> & { fromOffset?: number }> = fc.record(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { comparator, connectionState, createAccountState, evolve, isListed, matchAgents, pageOf, sortedPage, type AgentFilter, type SortKey } from './index.js';
-import { steps } from '../../test/helpers/arbitraries.js';
+import { steps } from '../../test/helpers/cache-steps.js';
 
 const sorts: fc.Arbitrary<SortKey[]> = fc.array(
   fc.record({

@@ -79,10 +79,11 @@ function keyOf(acc: AccountState, a: AgentState, field: SortField, now: number):
       return configuredMaxSlots(acc, a);
     case 'intenseConversations':
       return a.intense;
+    // Durations as the record shows them: never negative (events may be stamped ahead of now).
     case 'currentStatusDuration':
-      return now - a.statusStart;
+      return Math.max(0, now - a.statusStart);
     case 'currentStatusReasonDuration':
-      return a.reasonStart === undefined ? undefined : now - a.reasonStart;
+      return a.reasonStart === undefined ? undefined : Math.max(0, now - a.reasonStart);
     case 'currentStatusReasonStartTimeL':
       return a.reasonStart;
     case 'agentGroupId':
@@ -215,7 +216,11 @@ export function matchAgents(acc: AccountState, f: AgentFilter, now: number): Age
 export function comparator(acc: AccountState, keys: readonly SortKey[], now: number): (a: AgentState, b: AgentState) => number {
   return (a, b) => {
     for (const k of keys) {
-      const c = compareValues(keyOf(acc, a, k.field, now), keyOf(acc, b, k.field, now), k.desc);
+      // agentId keeps its numeric-aware order when sorted on explicitly.
+      const c =
+        k.field === 'agentId'
+          ? (k.desc ? -1 : 1) * compareIds(a.id, b.id)
+          : compareValues(keyOf(acc, a, k.field, now), keyOf(acc, b, k.field, now), k.desc);
       if (c !== 0) return c;
     }
     return compareIds(a.id, b.id);

@@ -169,7 +169,10 @@ export class Engine {
         type: 'agent.connectionTimedOut',
         agentId: a.id,
         time: a.lastActivity + acc.settings.connectionTimeoutMs,
-        eventId: `${SYSTEM_EVENT_ID_PREFIX}timeout:${a.id}:${a.lastActivity}`,
+        // Same state, same id: two sweeps racing (or two cluster nodes at the same
+        // position) record a time-out once. The account seq keeps a later time-out
+        // with the same last activity (a late event reconnected the agent) distinct.
+        eventId: `${SYSTEM_EVENT_ID_PREFIX}timeout:${a.id}:${a.lastActivity}:${acc.seq}`,
       }));
       count += events.length;
       const chunks: Promise<AppendResult>[] = [];

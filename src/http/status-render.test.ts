@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createAccountState, evolve, toRecord, type AgentState } from '../core/index.js';
-import { steps } from '../../test/helpers/arbitraries.js';
+import { steps } from '../../test/helpers/cache-steps.js';
 import { StatusRenderer } from './status-render.js';
 
 describe('StatusRenderer', () => {

@@ -16,6 +16,8 @@ type JsonSchema = {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  minimum?: number;
+  maximum?: number;
   [ERROR_CODE_KEY]?: ErrorCode;
 };
 
@@ -60,6 +62,14 @@ function codeFor(schema: JsonSchema, path: string[]): ErrorCode | undefined {
   return code;
 }
 
+/** "must be an integer from 1 to 1000" for a bounded integer URL parameter (whatever was wrong with it). */
+function rangeMessage(schema: JsonSchema, path: string[]): string | undefined {
+  if (path.length !== 1) return undefined;
+  const prop = schema.properties?.[path[0]!];
+  if (prop?.type !== 'integer' || prop.minimum === undefined || prop.maximum === undefined) return undefined;
+  return `must be an integer from ${prop.minimum} to ${prop.maximum}`;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
   const s = schema as TSchema & JsonSchema;
   const check = Compile(s);
@@ -75,6 +85,6 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
     const segs = path.split('/').slice(1);
     const code = codeFor(s, segs) ?? 'VALIDATION_FAILED';
     const field = path === '' ? (httpPart ?? 'request') : fieldName('', path);
-    return { error: new ApiError(code, `${field} ${message}`, field) };
+    return { error: new ApiError(code, `${field} ${isUrlPart ? (rangeMessage(s, segs) ?? message) : message}`, field) };
   };
 };

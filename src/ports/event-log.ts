@@ -41,14 +41,18 @@ export interface Subscription {
 
 export interface EventLog {
   /**
-   * Appends one client batch: de-duplicates by `eventId` within the account,
-   * assigns account sequence numbers, and resolves only once the accepted
-   * events are durable and were delivered to every subscriber.
+   * Appends one client batch: de-duplicates by `eventId` within the account
+   * (repeats inside the batch included), assigns account sequence numbers
+   * (duplicates take none), and resolves only once the accepted events are
+   * durable and were delivered to every subscriber that has caught up (one
+   * still reading its backlog gets them right after it). The batch is stored
+   * whole or not at all; a failed append stores nothing of it.
    */
   append(request: AppendRequest): Promise<AppendResult>;
   /**
    * Delivers every entry after `after` in order, then each new one as it
-   * becomes durable.
+   * becomes durable: no gap and no repeat, even for entries committed while
+   * the backlog is being delivered.
    */
   subscribe(after: number, listener: LogListener): Subscription;
   /** Reads entries after `after`, in order, in chunks (exports, tools). */

@@ -27,7 +27,7 @@ const Id = (description: string) =>
     description,
   });
 const GroupId = Type.Union(
-  [Type.String({ pattern: '^-?[0-9]{1,15}$' }), Type.Integer({ minimum: -1, maximum: 999_999_999_999_999 })],
+  [Type.String({ pattern: '^(-1|[0-9]{1,15})$' }), Type.Integer({ minimum: -1, maximum: 999_999_999_999_999 })],
   { description: 'Group id: an integer (as number or string); -1 is the built-in Main Group' },
 );
 const Name = Type.String({ minLength: 0, maxLength: 256 });

@@ -83,6 +83,14 @@ export interface ResumeAgent {
   status: string;
 }
 
+/** An open conversation found in existing data; the simulator takes it over and closes it in time. */
+export interface ResumeConversation {
+  id: string;
+  agentId: string;
+  state: 'ringing' | 'assigned';
+  intense: boolean;
+}
+
 export class Simulator {
   private readonly rnd: () => number;
   private readonly agents: SimAgent[] = [];
@@ -111,6 +119,14 @@ export class Simulator {
     this.convCounter = Math.floor(this.rnd() * 1e6);
   }
 
+  /** A conversation id not open in this simulation (ids may repeat those of a previous run). */
+  private nextConversationId(): string {
+    let id: string;
+    do id = `c${(this.convCounter++).toString(36)}`;
+    while (this.convs.has(id));
+    return id;
+  }
+
   private pick<T>(xs: readonly T[]): T {
     return xs[Math.floor(this.rnd() * xs.length)]!;
   }
@@ -120,7 +136,7 @@ export class Simulator {
    * spread over the past `historyMs` so durations look lived-in. With
    * `resume`, agents continue from their stored state instead.
    */
-  setup(now: number, resume?: readonly ResumeAgent[], historyMs = 2 * 3_600_000): SimEvent[] {
+  setup(now: number, resume?: readonly ResumeAgent[], historyMs = 2 * 3_600_000, conversations: readonly ResumeConversation[] = []): SimEvent[] {
     const out: SimEvent[] = [];
     const t0 = now - historyMs;
     for (const [skillId, name] of SIM_SKILLS) out.push({ type: 'skill.upserted', skillId, name, time: t0 });
@@ -153,6 +169,15 @@ export class Simulator {
           out.push({ type: 'agent.heartbeat', agentId: a.id, time: now });
         }
       }
+      // Conversations left open by the previous run are taken over, so they close
+      // in time instead of holding slots forever, and new ids never collide with them.
+      for (const c of conversations) {
+        const a = this.agentsById.get(c.agentId);
+        if (!a || this.convs.has(c.id)) continue;
+        const until = c.state === 'ringing' ? now + this.rnd() * 5000 : now + this.handleTimeMs * this.rnd();
+        this.convs.set(c.id, { id: c.id, agent: a.id, state: c.state, until, intense: c.intense });
+        a.convs.add(c.id);
+      }
       return out;
     }
     const logins: SimEvent[] = [];
@@ -174,8 +199,19 @@ export class Simulator {
           time: changeAt,
         });
       }
+      // Agents already at work: a newcomer sees load and busy slots at once.
+      const busy = a.status === 'BACK_SOON' ? 0 : Math.floor(this.rnd() * (a.maxSlots + 1) * 0.8);
+      for (let k = 0; k < busy; k++) {
+        const id = this.nextConversationId();
+        const intense = this.rnd() < 0.7;
+        this.convs.set(id, { id, agent: a.id, state: 'assigned', until: now + this.handleTimeMs * (0.1 + this.rnd()), intense });
+        a.convs.add(id);
+        const assignedAt = at + Math.floor(this.rnd() * (now - at));
+        logins.push({ type: 'conversation.assigned', agentId: a.id, conversationId: id, intense, time: assignedAt });
+      }
       logins.push({ type: 'agent.heartbeat', agentId: a.id, time: now });
     }
+    // Stable: an agent's log-in stays before what happens to it at the same instant.
     logins.sort((x, y) => (x.time as number) - (y.time as number));
     return out.concat(logins);
   }
@@ -221,7 +257,7 @@ export class Simulator {
       }
       // New offers for available agents with room.
       if (a.status === 'ONLINE' && a.convs.size < a.maxSlots && this.rnd() < (a.maxSlots / this.handleTimeMs) * 1000 * perSec * 0.8) {
-        const id = `c${(this.convCounter++).toString(36)}`;
+        const id = this.nextConversationId();
         this.convs.set(id, { id, agent: a.id, state: 'ringing', until: now + 2000 + this.rnd() * 8000, intense: true });
         a.convs.add(id);
         out.push({ type: 'conversation.offered', agentId: a.id, conversationId: id, time: now });

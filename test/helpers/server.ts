@@ -29,7 +29,7 @@ export function tempDir(prefix = 'agentview-test-'): string {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { clock?: Clock; dataDir?: string; keepData?: boolean } = {},
+  options: { clock?: Clock; dataDir?: string; keepData?: boolean; demoTickMs?: number } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config: Readonly<Config> = loadConfig(
@@ -45,7 +45,11 @@ export async function startTestServer(
     },
     () => 'unused-random-token',
   );
-  const server = await startServer(config, { ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent') });
+  const server = await startServer(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.demoTickMs !== undefined ? { demoTickMs: options.demoTickMs } : {}),
+    logger: createLogger('silent'),
+  });
   const call: TestServer['call'] = async (method, path, body, headers = {}) => {
     const res = await fetch(server.url + path, {
       method,

@@ -48,6 +48,20 @@ export function toErrorResponse(err: unknown): { code: ErrorCode; message: strin
   return { code: 'INTERNAL', message: 'internal error' };
 }
 
+/**
+ * Errors Fastify's router raises before any route or hook runs (bad
+ * percent-encoding, an over-long path parameter): same error body as the rest.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment of the URL is too long'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'the URL path is not valid (bad percent-encoding)'
+        : 'the request could not be routed';
+  void sendError(reply, 'VALIDATION_FAILED', message);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const r = toErrorResponse(err);
@@ -60,7 +74,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => sendError(reply, 'NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`));
 
   // JSON bodies: an empty body is "no body" (LivePerson clients send none), anything else must parse.
-  app.removeContentTypeParser('application/json');
+  // Fastify's built-in text/plain parser goes too: a body of any other type is a 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
