@@ -44,7 +44,7 @@ describe('PageCache', () => {
         for (const s of ss) {
           t += s.dt;
           if (s.kind === 'event') {
-            const change = evolve(acc, { ...s.event, time: t, seq: ++seq });
+            const change = evolve(acc, { ...s.event, time: t + s.ahead, seq: ++seq });
             if (change.all || change.agentIds.length > 0) cache.invalidate(acc);
           }
           check();
@@ -52,5 +52,29 @@ describe('PageCache', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('expires an answer when time alone reorders it (durations of future-stamped statuses leave 0)', () => {
+    const acc = createAccountState('a');
+    const t = 1_700_000_000_000;
+    evolve(acc, { type: 'agent.loggedIn', agentId: '1', time: t + 2000, seq: 1 });
+    evolve(acc, { type: 'agent.loggedIn', agentId: '2', time: t + 1000, seq: 2 });
+    const cache = new PageCache();
+    const sort: SortKey[] = [{ field: 'currentStatusDuration', desc: true }];
+    const ask = (now: number) => cache.query(acc, { from: 0 }, sort, 0, 2, now, 'k', false).agents.map((a) => a.id);
+    expect(ask(t)).toEqual(['1', '2']); // both 0: agentId order
+    expect(ask(t + 1500)).toEqual(['2', '1']); // agent 2 has 500 ms, agent 1 still 0
+  });
+
+  it('expires an answer when a logged-out agent leaves a relative window', () => {
+    const acc = createAccountState('a');
+    const t = 1_700_000_000_000;
+    evolve(acc, { type: 'agent.loggedIn', agentId: '1', time: t, seq: 1 });
+    evolve(acc, { type: 'agent.loggedOut', agentId: '1', time: t + 1000, seq: 2 });
+    const cache = new PageCache();
+    const ask = (now: number) => cache.query(acc, { from: now - WINDOW }, [], 0, 5, now, 'k', true).count;
+    expect(ask(t + 2000)).toBe(1);
+    expect(ask(t + 1000 + WINDOW)).toBe(1);
+    expect(ask(t + 1001 + WINDOW)).toBe(0);
   });
 });

@@ -12,11 +12,12 @@
  * - connection time-outs, for filters on connection state and sorts on
  *   `lastUpdatedTimeL`/`end` (a time-out flips the state and moves
  *   `lastUpdated` at `lastActivity + connectionTimeoutMs`).
- * Durations (`now − start`) order agents exactly as their start times do, so
- * sorts on them do not depend on `now`.
+ * - durations, which are `max(0, now − start)`: they order agents as their
+ *   start times do, except that starts at or after `now` all read 0 (a tie)
+ *   until time passes them.
  */
 import { matchAgents, sortedPage, type AgentFilter, type SortKey, type StatusPage } from './query.js';
-import type { AccountState } from './state.js';
+import type { AccountState, AgentState } from './state.js';
 
 interface Entry {
   page: StatusPage;
@@ -32,7 +33,7 @@ export function answerHorizon(
   acc: AccountState,
   f: AgentFilter,
   sort: readonly SortKey[],
-  matches: readonly { loggedIn: boolean; lastLogout: number | undefined }[],
+  matches: readonly AgentState[],
   now: number,
   relativeFrom: boolean,
 ): number {
@@ -41,6 +42,13 @@ export function answerHorizon(
     const window = now - f.from;
     for (const a of matches) {
       if (!a.loggedIn && a.lastLogout !== undefined && a.lastLogout + window + 1 < until) until = a.lastLogout + window + 1;
+    }
+  }
+  for (const k of sort) {
+    if (k.field !== 'currentStatusDuration' && k.field !== 'currentStatusReasonDuration') continue;
+    for (const a of matches) {
+      const start = k.field === 'currentStatusDuration' ? a.statusStart : a.reasonStart;
+      if (start !== undefined && start >= now && start + 1 < until) until = start + 1;
     }
   }
   if (f.connectionStates !== undefined || sort.some((k) => TIMEOUT_SORTS.has(k.field))) {

@@ -33,7 +33,7 @@ describe('matchAgents', () => {
         let seq = 0;
         for (const s of ss) {
           t += s.dt;
-          if (s.kind === 'event') evolve(acc, { ...s.event, time: t, seq: ++seq });
+          if (s.kind === 'event') evolve(acc, { ...s.event, time: t + s.ahead, seq: ++seq });
         }
         const expected = [...acc.agents.values()]
           .filter(
@@ -64,7 +64,7 @@ describe('sortedPage', () => {
         let seq = 0;
         for (const s of ss) {
           t += s.dt;
-          if (s.kind === 'event') evolve(acc, { ...s.event, time: t, seq: ++seq });
+          if (s.kind === 'event') evolve(acc, { ...s.event, time: t + s.ahead, seq: ++seq });
         }
         const matches = matchAgents(acc, { from: 0 }, t);
         const expected = pageOf([...matches], comparator(acc, sort, t), offset, limit).map((a) => a.id);

@@ -278,28 +278,27 @@ export function sortedPage(
     return col;
   });
   const desc = sort.map((k) => k.desc);
-  // compareIds, decorated: numeric ids first by value, then the rest by code units.
-  const idNum = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const id = matches[i]!.id;
-    idNum[i] = isNumericId(id) ? Number(id) : NaN;
-  }
-  const cmp = (i: number, j: number): number => {
-    for (let k = 0; k < keys.length; k++) {
-      const col = keys[k]!;
-      const c = compareValues(col[i], col[j], desc[k]!);
-      if (c !== 0) return c;
-    }
-    const x = idNum[i]!;
-    const y = idNum[j]!;
-    const xn = x === x; // not NaN
-    const yn = y === y;
-    if (xn && yn) return x - y;
-    if (xn) return -1;
-    if (yn) return 1;
+  const byId = sort.map((k) => k.field === 'agentId');
+  // compareIds, decorated: whether each id is an integer is tested once.
+  const numeric = new Uint8Array(n);
+  for (let i = 0; i < n; i++) numeric[i] = isNumericId(matches[i]!.id) ? 1 : 0;
+  const compareId = (i: number, j: number): number => {
     const a = matches[i]!.id;
     const b = matches[j]!.id;
-    return a === b ? 0 : a < b ? -1 : 1;
+    if (a === b) return 0;
+    const an = numeric[i] === 1;
+    const bn = numeric[j] === 1;
+    if (an && bn) return compareIds(a, b);
+    if (an) return -1;
+    if (bn) return 1;
+    return a < b ? -1 : 1;
+  };
+  const cmp = (i: number, j: number): number => {
+    for (let k = 0; k < keys.length; k++) {
+      const c = byId[k] ? (desc[k] ? -compareId(i, j) : compareId(i, j)) : compareValues(keys[k]![i], keys[k]![j], desc[k]!);
+      if (c !== 0) return c;
+    }
+    return compareId(i, j);
   };
   const positions = new Array<number>(n);
   for (let i = 0; i < n; i++) positions[i] = i;

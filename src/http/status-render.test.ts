@@ -20,7 +20,7 @@ describe('StatusRenderer', () => {
         };
         for (const s of ss) {
           t += s.dt;
-          if (s.kind === 'event') evolve(acc, { ...s.event, time: t, seq: ++seq });
+          if (s.kind === 'event') evolve(acc, { ...s.event, time: t + s.ahead, seq: ++seq });
           check();
         }
       }),

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { EventPayload } from '../../src/core/index.js';
 
-const agentId = fc.constantFrom('1', '2', '3', '10', 'x7');
+const agentId = fc.constantFrom('1', '2', '3', '10', 'x7', '-0', '0', '9007199254740993', '9007199254740992');
 const skillId = fc.constantFrom('1', '2', '3');
 const groupId = fc.constantFrom('-1', '5', '6');
 const convId = fc.constantFrom('c1', 'c2', 'c3', 'c4');
@@ -55,12 +55,18 @@ export const payload: fc.Arbitrary<EventPayload> = fc.oneof(
   ),
 );
 
-/** A step: an event after `dt` ms, or only time passing (a query point). */
-export type Step = { kind: 'event'; dt: number; event: EventPayload } | { kind: 'query'; dt: number };
+/** A step: an event after `dt` ms (stamped `ahead` ms in the future), or only time passing (a query point). */
+export type Step = { kind: 'event'; dt: number; ahead: number; event: EventPayload } | { kind: 'query'; dt: number };
 
 export const steps: fc.Arbitrary<Step[]> = fc.array(
   fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('event' as const), dt: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 90_000 })), event: payload }) },
+    { weight: 3, arbitrary: fc.record({
+        kind: fc.constant('event' as const),
+        dt: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 90_000 })),
+        // Events may be stamped up to 5 minutes ahead of now.
+        ahead: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 300_000 }) }),
+        event: payload,
+      }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('query' as const), dt: fc.integer({ min: 0, max: 700_000 }) }) },
   ),
   { maxLength: 60 },
