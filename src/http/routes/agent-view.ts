@@ -1,6 +1,6 @@
 /** LivePerson-compatible Agent Status (spec 1.1). */
 import type { FastifyInstance } from 'fastify';
-import { PageCache, type AgentState } from '../../core/index.js';
+import { PageCache, type AgentFilter, type AgentState } from '../../core/index.js';
 import { ApiError } from '../../errors/index.js';
 import {
   AccountParams,
@@ -14,8 +14,13 @@ import {
 import type { AppDeps } from '../deps.js';
 import { StatusRenderer } from '../status-render.js';
 
-/** Longest request (body + sort) whose answer is cached; bigger filters are computed each time. */
-const MAX_CACHE_KEY = 4096;
+/** Filters listing more ids than this are computed each time instead of cached. */
+const MAX_CACHED_FILTER_IDS = 200;
+
+/** Identifies an Agent Status answer: the normalised filter, sort and page; `from` only when given. */
+function cacheKey(f: AgentFilter, sort: string | undefined, offset: number, limit: number, relativeFrom: boolean): string {
+  return JSON.stringify([offset, limit, sort ?? '', f.statuses, f.agentIds, f.skillIds, f.groupIds, f.presence, f.connectionStates, relativeFrom ? null : f.from]);
+}
 
 export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
   // Answers are cached per account until the next change (or until time alone
@@ -63,11 +68,12 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       let agents: AgentState[] = [];
       if (acc) {
         const body = req.body as AgentFilterBody | null;
-        const key = `${offset}|${limit}|${q.sort ?? ''}|${JSON.stringify(body ?? null)}`;
         const relativeFrom = body?.timestamp?.from === undefined || body.timestamp.from === null;
+        // Keyed on the normalised filter (never the raw body: unknown keys may be anything).
+        const listed = (filter.agentIds?.length ?? 0) + (filter.skillIds?.length ?? 0) + (filter.groupIds?.length ?? 0);
         const page =
-          key.length <= MAX_CACHE_KEY
-            ? pages.query(acc, filter, sort, offset, limit, now, key, relativeFrom)
+          listed <= MAX_CACHED_FILTER_IDS
+            ? pages.query(acc, filter, sort, offset, limit, now, cacheKey(filter, q.sort, offset, limit, relativeFrom), relativeFrom)
             : pages.compute(acc, filter, sort, offset, limit, now);
         count = page.count;
         agents = page.agents;
