@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { Engine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
+import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
 import { createLogger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
@@ -29,6 +30,7 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  auth: AuthService;
   stores: Stores;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
@@ -49,23 +51,36 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config);
+  const stores = openStores(config, clock);
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
     snapshotEveryEvents: config.snapshotEveryEvents,
     onError: (err, what) => logger.error({ err }, `${what} failed`),
   });
+  const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
   const app = await buildApp({
     engine,
     clock,
     publicUrl: config.publicUrl,
-    authenticators: [adminTokenAuthenticator(config.adminToken)],
+    authenticators: [
+      adminTokenAuthenticator(config.adminToken),
+      sessionAuthenticator(auth),
+      oauthAuthenticator({ auth, nonces: stores.nonces, clock, publicUrl: config.publicUrl }),
+      sessionCookieAuthenticator(auth),
+    ],
     isShuttingDown: () => shuttingDown,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    auth,
+    rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
   });
+  // Expired sessions are refused on use; this only reclaims their storage.
+  const purge = setInterval(() => {
+    auth.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'purging expired sessions failed'));
+  }, 10 * 60_000);
+  purge.unref();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -85,12 +100,13 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const close = () =>
     (closing ??= (async () => {
       shuttingDown = true;
+      clearInterval(purge);
       await sim?.stop();
       await app.close();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, stores, config, url, close };
+  return { app, engine, auth, stores, config, url, close };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {

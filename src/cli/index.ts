@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerUsers } from './commands/users.js';
+import { registerKeys } from './commands/keys.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerSimulate(program);
+  registerUsers(program);
+  registerKeys(program);
   return program;
 }
 

@@ -27,6 +27,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   bodyLimitBytes: number;
   rateLimitRps: number;
+  /** Requests an account may make at once before the rate applies (token bucket size). */
+  rateLimitBurst: number;
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
@@ -117,6 +119,7 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '');
 
+  const rateLimitRps = int('AGENTVIEW_RATE_LIMIT_RPS', 100, 1, 1_000_000);
   const config: Config = {
     host,
     port,
@@ -136,7 +139,8 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     snapshotEveryEvents: int('AGENTVIEW_SNAPSHOT_EVERY_EVENTS', 100_000, 1, 1_000_000_000),
     shutdownTimeoutMs: int('AGENTVIEW_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     bodyLimitBytes: 1024 * 1024,
-    rateLimitRps: int('AGENTVIEW_RATE_LIMIT_RPS', 100, 1, 1_000_000),
+    rateLimitRps,
+    rateLimitBurst: int('AGENTVIEW_RATE_LIMIT_BURST', 2 * rateLimitRps, 1, 10_000_000),
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,

@@ -6,3 +6,4 @@ export * from './query.js';
 export * from './record.js';
 export * from './snapshot.js';
 export * from './page-cache.js';
+export * from './summary.js';

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'No valid credentials: missing, unknown, expired or badly signed.' },
   FORBIDDEN: { status: 403, description: 'The credentials are valid but not for this account or this action.' },
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
+  USER_EXISTS: { status: 409, description: 'The account already has a user with this username.' },
+  LIMIT_REACHED: { status: 409, description: 'The account already has as many users or keys as allowed; delete some first.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than 1 MiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has a content type this route does not accept (send application/json).' },
   RATE_LIMITED: { status: 429, description: "The account's request rate is over its limit; retry after `Retry-After` seconds." },

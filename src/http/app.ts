@@ -12,6 +12,13 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { trackRoutes } from './route-table.js';
+import { registerFormParser } from './plugins/form.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
+import { summaryRoutes } from './routes/summary.js';
+import { domainRoutes } from './routes/domain.js';
+import { loginRoutes } from './routes/login.js';
+import { adminRoutes } from './routes/admin.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -25,8 +32,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     frameworkErrors,
   }) as unknown as FastifyInstance;
+  trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
+  registerFormParser(app);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -39,16 +48,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
+          oauth1: { type: 'http', scheme: 'OAuth', description: 'OAuth 1.0a (RFC 5849), HMAC-SHA1 or HMAC-SHA256' },
         },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { oauth1: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerAuth(app, deps.authenticators);
+  if (deps.rateLimit) registerRateLimit(app, deps.rateLimit, deps.clock);
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  summaryRoutes(app, deps);
+  domainRoutes(app, deps);
+  if (deps.auth) {
+    loginRoutes(app, { ...deps, auth: deps.auth });
+    adminRoutes(app, { ...deps, auth: deps.auth });
+  }
   return app;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import type { Clock } from '../ports/index.js';
 import type { Authenticator } from './plugins/auth.js';
+import type { AuthService } from '../auth/index.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -17,5 +18,11 @@ export interface AppDeps {
   logger?: Logger;
   bodyLimitBytes?: number;
   version?: string;
+  /** Accounts and access: admin users/keys and the Login API are served when present. */
+  auth?: AuthService;
+  /** Per-account limit on authenticated requests; unlimited when absent. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** Logins per account (default 2 per second, burst 20). */
+  loginRateLimit?: { ratePerSecond: number; burst: number };
 }
 

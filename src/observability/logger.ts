@@ -42,6 +42,22 @@ export const REDACT_PATHS = [
   'password',
   'secret',
   'token',
+  // Accounts and access: key secrets, LivePerson login bodies, OAuth parameters, cookies.
+  'appSecret',
+  'tokenSecret',
+  'accessToken',
+  'accessTokenSecret',
+  'oauth_signature',
+  'bearer',
+  'csrf',
+  '*.accessToken',
+  '*.accessTokenSecret',
+  '*.oauth_signature',
+  '*.oauth_token',
+  '*.authorization',
+  '*.cookie',
+  'req.headers["set-cookie"]',
+  'res.headers["set-cookie"]',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { Logger } from 'pino';
 import type { Clock } from '../../src/ports/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -29,7 +30,7 @@ export function tempDir(prefix = 'agentview-test-'): string {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { clock?: Clock; dataDir?: string; keepData?: boolean; demoTickMs?: number } = {},
+  options: { clock?: Clock; dataDir?: string; keepData?: boolean; demoTickMs?: number; logger?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config: Readonly<Config> = loadConfig(
@@ -48,7 +49,7 @@ export async function startTestServer(
   const server = await startServer(config, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.demoTickMs !== undefined ? { demoTickMs: options.demoTickMs } : {}),
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
   });
   const call: TestServer['call'] = async (method, path, body, headers = {}) => {
     const res = await fetch(server.url + path, {

@@ -1,3 +1,4 @@
 export { openDatabase, migrate, DataFormatError, DATA_FORMAT_VERSION, type SqliteDatabase, type Migration } from './db.js';
 export { SqliteEventLog, type TransactionHook } from './event-log.js';
 export { SqliteSnapshotStore } from './snapshot-store.js';
+export { SqliteAuthStore, AUTH_MIGRATIONS } from './auth-store.js';

@@ -7,8 +7,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors/index.js';
+import type { Scope } from '../../ports/index.js';
 
-export type Scope = 'read' | 'write' | 'admin';
+export type { Scope } from '../../ports/index.js';
 
 export type Principal =
   | { kind: 'operator' }
