@@ -1,6 +1,6 @@
 /** LivePerson-compatible Agent Status (spec 1.1). */
 import type { FastifyInstance } from 'fastify';
-import { PageCache, type AgentFilter, type AgentState } from '../../core/index.js';
+import { PageCache, type AgentFilter, type AgentState, type StatusPage } from '../../core/index.js';
 import { ApiError } from '../../errors/index.js';
 import {
   AccountParams,
@@ -27,6 +27,7 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
   // would change them); records are served from per-agent byte fragments.
   const pages = new PageCache();
   const renderer = new StatusRenderer();
+  const rendered = new WeakMap<StatusPage, { now: number; prefix: string; bytes: Buffer }>();
   const unsubscribe = deps.engine.onChange((acc) => pages.invalidate(acc));
   app.addHook('onClose', (_app, done) => {
     unsubscribe();
@@ -66,12 +67,13 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       const acc = engine.account(accountID);
       let count = 0;
       let agents: AgentState[] = [];
+      let page: StatusPage | undefined;
       if (acc) {
         const body = req.body as AgentFilterBody | null;
         const relativeFrom = body?.timestamp?.from === undefined || body.timestamp.from === null;
         // Keyed on the normalised filter (never the raw body: unknown keys may be anything).
         const listed = (filter.agentIds?.length ?? 0) + (filter.skillIds?.length ?? 0) + (filter.groupIds?.length ?? 0);
-        const page =
+        page =
           listed <= MAX_CACHED_FILTER_IDS
             ? pages.query(acc, filter, sort, offset, limit, now, cacheKey(filter, q.sort, offset, limit, relativeFrom), relativeFrom)
             : pages.compute(acc, filter, sort, offset, limit, now);
@@ -92,7 +94,14 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
         accountID,
       });
       const prefix = `${head.slice(0, -1)},"agentStatusRecords":[`;
-      const bytes = acc ? renderer.render(acc, agents, now, prefix, ']}') : Buffer.from(`${prefix}]}`);
+      // The same cached answer asked again within the same millisecond has the same bytes.
+      const last = page && rendered.get(page);
+      let bytes: Buffer;
+      if (last && last.now === now && last.prefix === prefix) bytes = last.bytes;
+      else {
+        bytes = acc ? renderer.render(acc, agents, now, prefix, ']}') : Buffer.from(`${prefix}]}`);
+        if (page) rendered.set(page, { now, prefix, bytes });
+      }
       return reply.header('content-type', 'application/json; charset=utf-8').send(bytes);
     },
   );
