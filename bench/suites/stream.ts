@@ -58,9 +58,11 @@ export async function streamSuite(ctx: Context): Promise<void> {
       ctx.log(`  stream route not present (${res?.status ?? 'no answer'}): stream_latency_ratio not emitted`);
       return;
     }
-    const bodies = Array.from({ length: ctx.sizes.streamChanges }, (_, c) =>
-      JSON.stringify({ events: [{ type: 'agent.statusChanged', agentId: data.active[c % data.active.length]!, status: 'AWAY', reasonId: String(100 + c) }] }),
-    );
+    // A new away reason every time, so every change really changes a record (and is pushed).
+    const bodies = (run: number) =>
+      Array.from({ length: ctx.sizes.streamChanges }, (_, c) =>
+        JSON.stringify({ events: [{ type: 'agent.statusChanged', agentId: data.active[c % data.active.length]!, status: 'AWAY', reasonId: `r${run}-${c}` }] }),
+      );
     const upsert = await sampleUpsert(svc, JSON.stringify({ events: [{ type: 'agent.statusChanged', agentId: data.active[0]!, status: 'AWAY', reasonId: '99' }] }));
     if (upsert === undefined) throw new Error('the stream sent no upsert after a change');
     const sampleFile = join(ctx.tmp, 'upsert.json');
@@ -72,7 +74,7 @@ export async function streamSuite(ctx: Context): Promise<void> {
     const notes: string[] = [];
     try {
       for (let i = 0; i < ctx.sizes.runs; i++) {
-        const common = { headers: auth, clients: ctx.sizes.streamClients, changes: ctx.sizes.streamChanges, bodies, gapMs: 20 };
+        const common = { headers: auth, clients: ctx.sizes.streamClients, changes: ctx.sizes.streamChanges, bodies: bodies(i), gapMs: 20 };
         const s = await runJson<{ samples: number; missing: number; p50: number; p99: number }>(
           spawnTs('bench/lib/sse-client.ts', [specFile({ ...common, streamUrl: svc.url + STREAM_PATH, changeUrl: `${svc.url}/api/account/${ACCOUNT}/events` } satisfies SseSpec)]),
           'sse client',
@@ -81,7 +83,7 @@ export async function streamSuite(ctx: Context): Promise<void> {
           spawnTs('bench/lib/sse-client.ts', [specFile({ ...common, streamUrl: `http://127.0.0.1:${port}/`, changeUrl: `http://127.0.0.1:${port}/` } satisfies SseSpec)]),
           'sse client (baseline)',
         );
-        if (s.missing > 0) throw new Error(`${s.missing} upserts never arrived`);
+        if (s.missing > 0) throw new Error(`${s.missing} of ${s.samples + s.missing} upserts never arrived`);
         svcP99.push(s.p99);
         baseP99.push(b.p99);
         notes.push(`${s.samples} samples, p50 ${s.p50.toFixed(2)} ms (bare ${b.p50.toFixed(2)} ms)`);
