@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createAccountState, evolve, PageCache, queryAgents, type AgentFilter, type SortKey } from './index.js';
+import { createAccountState, evolve, matchAgents, PageCache, queryAgents, type AgentFilter, type SortKey } from './index.js';
 import { steps } from '../../test/helpers/cache-steps.js';
 
 const WINDOW = 600_000;
@@ -40,6 +40,8 @@ describe('PageCache', () => {
           const got = cache.query(acc, f, sort, offset, limit, t, 'k', relative);
           expect(got.count).toBe(expected.count);
           expect(got.agents.map((a) => a.id)).toEqual(expected.agents.map((a) => a.id));
+          const all = cache.matches(acc, f, t, 'm', relative).map((a) => a.id).sort();
+          expect(all).toEqual(matchAgents(acc, f, t).map((a) => a.id).sort());
         };
         for (const s of ss) {
           t += s.dt;

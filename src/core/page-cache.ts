@@ -21,6 +21,8 @@ import type { AccountState, AgentState } from './state.js';
 
 interface Entry {
   page: StatusPage;
+  /** Every match, unordered (kept only by `matches`). */
+  all?: readonly AgentState[];
   /** Exclusive: the answer holds while `now < until`. */
   until: number;
 }
@@ -72,6 +74,23 @@ export class PageCache {
   /** Forgets every answer of `acc`; call after every change applied to it. */
   invalidate(acc: AccountState): void {
     this.byAccount.delete(acc);
+  }
+
+  /**
+   * Every agent matching `f`, unordered, answered from the cache while still
+   * valid (Summary). `key` must identify the filter (and whether `from` was given).
+   */
+  matches(acc: AccountState, f: AgentFilter, now: number, key: string, relativeFrom: boolean): readonly AgentState[] {
+    let entries = this.byAccount.get(acc);
+    const hit = entries?.get(key);
+    if (hit?.all && now < hit.until) return hit.all;
+    const all = matchAgents(acc, f, now);
+    const until = answerHorizon(acc, f, [], all, now, relativeFrom);
+    if (!entries) this.byAccount.set(acc, (entries = new Map<string, Entry>()));
+    if (hit) entries.delete(key);
+    else if (entries.size >= this.maxPerAccount) entries.delete(entries.keys().next().value!);
+    entries.set(key, { page: { count: all.length, agents: [] }, all, until });
+    return all;
   }
 
   /** `queryAgents` without caching (for requests too big to key). */
