@@ -49,11 +49,13 @@ export async function recoverySuite(ctx: Context): Promise<void> {
       const ms = line ? (JSON.parse(line[0]) as { ms?: number }).ms : undefined;
       if (ms !== undefined) catchUp.push(ms);
       await svc.stop('SIGKILL');
-      const full = await startService(ctx.runner, { dataDir: noSnapDir });
-      replay.push(full.readyMs);
-      await full.stop('SIGKILL');
-      ctx.log(`  recovery run ${i + 1}: restart ${crash[i]!.toFixed(0)} ms, no-snapshot restart ${replay[i]!.toFixed(0)} ms, iterate ${it.ms.toFixed(0)} ms`);
+      ctx.log(`  recovery run ${i + 1}: restart ${crash[i]!.toFixed(0)} ms (catch-up ${catchUp[i]?.toFixed(0) ?? '?'} ms), iterate ${it.ms.toFixed(0)} ms`);
     }
+    // Full replay (no snapshot) once: it is slow and only an extra.
+    const full = await startService(ctx.runner, { dataDir: noSnapDir, readyTimeoutMs: 600_000 });
+    replay.push(full.readyMs);
+    await full.stop('SIGKILL');
+    ctx.log(`  recovery: restart without any snapshot ${replay[0]!.toFixed(0)} ms`);
     // Graceful: SIGTERM writes a final snapshot; the next start has no tail.
     let gracefulMs = NaN;
     const boots: number[] = [];
