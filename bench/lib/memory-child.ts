@@ -3,7 +3,8 @@
  * real agentview server (embedded store, demo off) is started, `heapUsed +
  * external` is read after GC, N agents with 3 skills are ingested, every
  * agent's record is read once through Agent Status (so any per-agent cache
- * the service keeps is filled), and the growth is divided by N.
+ * the service keeps is filled, after a wallboard paged through the first
+ * 20,000), and the growth is divided by N.
  *
  * argv[2]: a file holding JSON { agents, dataDir }. Prints one JSON line.
  */
@@ -48,8 +49,13 @@ const data = accountData(spec.agents, Date.now(), 7, { conversations: false });
 for (let i = 0; i < data.events.length; i += 1000) {
   await server.engine.ingest(account, validateBatch({ events: data.events.slice(i, i + 1000) }, Date.now()));
 }
-// Every record is read once, 1000 agents per request (an agentIds filter keeps
-// each request cheap on a 100,000-agent account).
+// A wallboard paging through the account (answers and their bytes are cached),
+// then every record read once, 1000 agents per request (an agentIds filter
+// keeps each request cheap on a 100,000-agent account).
+for (let offset = 0; offset < Math.min(spec.agents, 20_000); offset += 1000) {
+  const r = await server.app.inject({ method: 'POST', url: statusUrl(offset), headers, payload: '{}' });
+  if (r.statusCode !== 200) throw new Error(`status answered ${r.statusCode}: ${r.body.slice(0, 300)}`);
+}
 const ids = [...(server.engine.account(account)?.agents.keys() ?? [])];
 let listed = 0;
 for (let i = 0; i < ids.length; i += 1000) {

@@ -46,10 +46,10 @@ function numberEnd(s: string, i: number): number {
 }
 
 /**
- * Fragments kept (~1.4 KB each with Buffer overhead, ~17 MB in all): every
+ * Fragments kept (~1.4 KB each with Buffer overhead, ~14 MB in all): every
  * record of a 10,000-agent account, or the hot pages of bigger ones.
  */
-export const DEFAULT_MAX_FRAGMENTS = 12_000;
+export const DEFAULT_MAX_FRAGMENTS = 10_000;
 
 export class StatusRenderer {
   private readonly fragments = new Map<AgentState, Fragment>();

@@ -14,6 +14,9 @@ import {
 import type { AppDeps } from '../deps.js';
 import { StatusRenderer } from '../status-render.js';
 
+/** Rendered answers kept for repeats within the same millisecond. */
+const MAX_RENDERED = 4;
+
 /** Filters listing more ids than this are computed each time instead of cached. */
 const MAX_CACHED_FILTER_IDS = 200;
 
@@ -27,7 +30,8 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
   // would change them); records are served from per-agent byte fragments.
   const pages = new PageCache();
   const renderer = new StatusRenderer();
-  const rendered = new WeakMap<StatusPage, { now: number; prefix: string; bytes: Buffer }>();
+  // Bytes of the last few answers (a page of 1000 records is ~1 MB: keep few).
+  const rendered = new Map<StatusPage, { now: number; prefix: string; bytes: Buffer }>();
   const unsubscribe = deps.engine.onChange((acc) => pages.invalidate(acc));
   app.addHook('onClose', (_app, done) => {
     unsubscribe();
@@ -100,7 +104,11 @@ export function agentViewRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (last && last.now === now && last.prefix === prefix) bytes = last.bytes;
       else {
         bytes = acc ? renderer.render(acc, agents, now, prefix, ']}') : Buffer.from(`${prefix}]}`);
-        if (page) rendered.set(page, { now, prefix, bytes });
+        if (page) {
+          rendered.delete(page);
+          if (rendered.size >= MAX_RENDERED) rendered.delete(rendered.keys().next().value!);
+          rendered.set(page, { now, prefix, bytes });
+        }
       }
       return reply.header('content-type', 'application/json; charset=utf-8').send(bytes);
     },

@@ -13,7 +13,8 @@ function summaryKey(f: AgentFilter, relativeFrom: boolean): string {
 
 export function summaryRoutes(app: FastifyInstance, deps: AppDeps): void {
   // The matching agents are cached like Agent Status answers (see PageCache).
-  const pages = new PageCache();
+  // An entry may hold every agent of the account: keep few per account.
+  const pages = new PageCache(16);
   const unsubscribe = deps.engine.onChange((acc) => pages.invalidate(acc));
   app.addHook('onClose', (_app, done) => {
     unsubscribe();
