@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RetentionService } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { adminTokenAuthenticator } from './http/plugins/auth.js';
 import { AuthService, oauthAuthenticator, sessionAuthenticator, sessionCookieAuthenticator } from './auth/index.js';
@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './ports/index.js';
 import { validateBatch } from './schemas/events.js';
 import { runSimulation, Simulator, type ResumeConversation, type SimEvent } from './sim/index.js';
 import { openStores, type Stores } from './stores.js';
+import { AllowListError, createLive, type LiveServices } from './live/index.js';
 
 export const VERSION = ((): string => {
   try {
@@ -30,8 +31,11 @@ export const VERSION = ((): string => {
 export interface RunningServer {
   app: FastifyInstance;
   engine: Engine;
+  retention: RetentionService;
   auth: AuthService;
   stores: Stores;
+  /** Stream hub, webhooks, alerts. */
+  live: LiveServices;
   config: Readonly<Config>;
   /** Where the server listens (with the port actually bound). */
   url: string;
@@ -51,7 +55,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = openStores(config, clock);
+  const stores = openStores(config, clock, { onWarning: (msg) => logger.warn(msg) });
   let shuttingDown = false;
   const engine = new Engine(stores.log, stores.snapshots, clock, {
     snapshotIntervalMs: config.snapshotIntervalMs,
@@ -59,6 +63,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     onError: (err, what) => logger.error({ err }, `${what} failed`),
   });
   const auth = new AuthService(stores.auth, clock, { bearerTtlMs: config.bearerTtlMs });
+  // Live push is built before the engine starts: webhooks follow the replay.
+  let live: LiveServices;
+  try {
+    live = await createLive(engine, clock, stores, liveOptions(config), logger);
+  } catch (err) {
+    await stores.close();
+    if (err instanceof AllowListError) throw new ConfigError([err.message]);
+    throw err;
+  }
   const app = await buildApp({
     engine,
     clock,
@@ -73,8 +86,11 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    history: stores.history,
     auth,
     rateLimit: { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst },
+    live,
+    webDir: WEB_DIR,
   });
   // Expired sessions are refused on use; this only reclaims their storage.
   const purge = setInterval(() => {
@@ -89,6 +105,17 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   const started = Date.now();
   await engine.start();
   logger.info({ position: engine.position, accounts: engine.accounts.size, ms: Date.now() - started }, 'caught up with the event log');
+  live.start();
+
+  const retention = new RetentionService(engine, stores.history, stores.compactor, clock, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    onError: (err) => logger.error({ err }, 'retention failed'),
+    onCompacted: (r) => {
+      if (r.events + r.eventIds + r.historyRows > 0) logger.info({ ...r }, 'retention compacted old data');
+    },
+  });
+  retention.start();
 
   let sim: { stop(): Promise<void> } | undefined;
   if (config.demo) {
@@ -103,10 +130,37 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       clearInterval(purge);
       await sim?.stop();
       await app.close();
+      await live.stop();
+      await retention.stop();
       await engine.stop({ snapshot: true });
       await stores.close();
     })());
-  return { app, engine, auth, stores, config, url, close };
+  return { app, engine, retention, auth, stores, live, config, url, close };
+}
+
+/** Where `npm run build` puts the wallboard (same relative place from src/ and dist/). */
+export const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+function liveOptions(config: Readonly<Config>) {
+  return {
+    stream: {
+      bufferSize: config.streamBufferSize,
+      heartbeatMs: config.streamHeartbeatMs,
+      sweepMs: config.liveSweepMs,
+      queueBytes: config.streamQueueBytes,
+      maxClientsPerAccount: config.streamMaxClientsPerAccount,
+    },
+    webhooks: {
+      allow: config.webhookAllow,
+      retryBaseMs: config.webhookRetryBaseMs,
+      retryMaxMs: config.webhookRetryMaxMs,
+      timeoutMs: config.webhookTimeoutMs,
+      maxPending: config.webhookMaxPending,
+      perAccount: config.webhooksPerAccount,
+      userAgent: `agentview-webhooks/${VERSION}`,
+    },
+    alerts: { perAccount: config.alertRulesPerAccount, evalMs: config.liveSweepMs },
+  };
 }
 
 async function startDemo(engine: Engine, clock: Clock, config: Config, logger: Logger, tickMs: number) {
@@ -142,6 +196,7 @@ function printBanner(config: Config, url: string): void {
     `  curl -s -X POST -H "Authorization: Bearer ${config.adminTokenGenerated ? token : '$AGENTVIEW_ADMIN_TOKEN'}" -H 'content-type: application/json' \\`,
     `    -d '{"status":["ONLINE","AWAY"]}' '${url}/messaging_history/api/account/${config.demoAccount}/agent-view/status?limit=5&sort=load:desc'`,
     '',
+    `Wallboard: ${url}/  (sign in to account ${config.demoAccount} with the admin token)`,
     `API docs: ${url}/docs`,
     '',
   ];

@@ -7,8 +7,10 @@ import { Command } from 'commander';
 import { VERSION } from '../server.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerExport } from './commands/export.js';
 import { registerUsers } from './commands/users.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLive } from './commands/live.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,8 +21,10 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerSimulate(program);
+  registerExport(program);
   registerUsers(program);
   registerKeys(program);
+  registerLive(program);
   return program;
 }
 

@@ -32,6 +32,20 @@ export interface Config {
   bearerTtlMs: number;
   retentionDays: number;
   webhookAllow: string[];
+  /** How often retention compacts the log and history. */
+  retentionIntervalMs: number;
+  // live push (stream, webhooks, alerts)
+  streamHeartbeatMs: number;
+  streamBufferSize: number;
+  streamQueueBytes: number;
+  streamMaxClientsPerAccount: number;
+  liveSweepMs: number;
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  webhookTimeoutMs: number;
+  webhookMaxPending: number;
+  webhooksPerAccount: number;
+  alertRulesPerAccount: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +158,19 @@ export function loadConfig(env: Env, randomToken: () => string): Readonly<Config
     bearerTtlMs: int('AGENTVIEW_BEARER_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
     retentionDays: int('AGENTVIEW_RETENTION_DAYS', 90, 1, 36_500),
     webhookAllow,
+    retentionIntervalMs: int('AGENTVIEW_RETENTION_INTERVAL_MS', 3_600_000, 1000, 7 * 86_400_000),
+    // live push (stream, webhooks, alerts)
+    streamHeartbeatMs: int('AGENTVIEW_STREAM_HEARTBEAT_MS', 10_000, 10, 15_000),
+    streamBufferSize: int('AGENTVIEW_STREAM_BUFFER', 10_000, 0, 1_000_000),
+    streamQueueBytes: int('AGENTVIEW_STREAM_QUEUE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    streamMaxClientsPerAccount: int('AGENTVIEW_STREAM_MAX_CLIENTS', 500, 1, 100_000),
+    liveSweepMs: int('AGENTVIEW_LIVE_SWEEP_MS', 1000, 10, 60_000),
+    webhookRetryBaseMs: int('AGENTVIEW_WEBHOOK_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    webhookRetryMaxMs: int('AGENTVIEW_WEBHOOK_RETRY_MAX_MS', 300_000, 1, 86_400_000),
+    webhookTimeoutMs: int('AGENTVIEW_WEBHOOK_TIMEOUT_MS', 10_000, 10, 600_000),
+    webhookMaxPending: int('AGENTVIEW_WEBHOOK_MAX_PENDING', 100_000, 10, 100_000_000),
+    webhooksPerAccount: int('AGENTVIEW_WEBHOOKS_PER_ACCOUNT', 20, 1, 10_000),
+    alertRulesPerAccount: int('AGENTVIEW_ALERT_RULES_PER_ACCOUNT', 100, 1, 10_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -38,6 +38,8 @@ export class Engine {
   readonly accounts = new Map<string, AccountState>();
   /** Log position of the last applied entry. */
   position = 0;
+  /** Position of the snapshot this engine started from (0 without one). */
+  startPosition = 0;
   private ready = false;
   private subscription: Subscription | undefined;
   private readonly changeListeners = new Set<ChangeListener>();
@@ -71,6 +73,7 @@ export class Engine {
       for (const enc of snap.accounts) this.accounts.set(enc.id, decodeAccount(enc));
       this.position = snap.position;
       this.snapshotPosition = snap.position;
+      this.startPosition = snap.position;
     }
     this.subscription = this.log.subscribe(this.position, (entries) => this.apply(entries));
     await this.subscription.caughtUp;
@@ -96,6 +99,11 @@ export class Engine {
   /** True when the view may miss committed events (cluster replicas behind the log). */
   isPartial(): boolean {
     return !this.ready;
+  }
+
+  /** Log position covered by the latest durable snapshot (0 when none): entries up to it may be compacted. */
+  durableSnapshotPosition(): number {
+    return this.snapshotPosition;
   }
 
   account(accountId: string): AccountState | undefined {

@@ -12,6 +12,7 @@ import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { agentViewRoutes } from './routes/agent-view.js';
+import { historyRoutes } from './routes/history.js';
 import { trackRoutes } from './route-table.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -19,6 +20,8 @@ import { summaryRoutes } from './routes/summary.js';
 import { domainRoutes } from './routes/domain.js';
 import { loginRoutes } from './routes/login.js';
 import { adminRoutes } from './routes/admin.js';
+import { liveRoutes } from './routes/live.js';
+import { webRoutes } from './routes/web.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -61,11 +64,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   ingestRoutes(app, deps);
   agentViewRoutes(app, deps);
+  if (deps.history) historyRoutes(app, deps, deps.history);
   summaryRoutes(app, deps);
   domainRoutes(app, deps);
   if (deps.auth) {
     loginRoutes(app, { ...deps, auth: deps.auth });
     adminRoutes(app, { ...deps, auth: deps.auth });
   }
+  // live push and the wallboard
+  if (deps.live) liveRoutes(app, deps, deps.live);
+  webRoutes(app, deps);
   return app;
 }

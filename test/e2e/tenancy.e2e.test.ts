@@ -26,6 +26,9 @@ const PUBLIC_ROUTES: readonly string[] = [
   'POST /api/account/:accountID/login',
   'POST /api/account/:accountID/refresh',
   'POST /api/account/:accountID/logout',
+  // The wallboard page and its bundle (it signs in through the Login API).
+  'GET /',
+  'GET /assets/:file',
 ];
 
 const PUBLIC = 'http://agentview.test';

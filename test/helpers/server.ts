@@ -92,3 +92,16 @@ export class ManualClock implements Clock {
     this.t += ms;
   }
 }
+
+/**
+ * Records every connection time-out due at the clock's time and waits until
+ * they are applied (the background sweep may be writing some of them).
+ */
+export async function settleTimeouts(s: RunningServer): Promise<void> {
+  await s.engine.sweepTimeouts();
+  const pending = () => [...s.engine.accounts.values()].some((acc) => [...acc.loggedIn].some((a) => !a.timedOut && s.engine.clock.now() - a.lastActivity >= acc.settings.connectionTimeoutMs));
+  for (let i = 0; pending(); i++) {
+    if (i > 500) throw new Error('connection time-outs were not recorded');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

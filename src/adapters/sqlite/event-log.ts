@@ -177,6 +177,14 @@ export class SqliteEventLog implements EventLog {
     return { caughtUp, close: () => this.listeners.delete(live) };
   }
 
+  /**
+   * Reads committed entries in `(after, until]`, at most `limit`, synchronously:
+   * for components that rebuild derived state inside an append transaction.
+   */
+  readRange(after: number, until: number, limit: number): LogEntry[] {
+    return this.readChunk(after, until, limit);
+  }
+
   private readChunk(after: number, until: number, limit: number): LogEntry[] {
     const rows = this.selectAfter.all(after, until, limit) as Row[];
     return rows.map((r) => ({ position: r.pos, account: r.account, event: JSON.parse(r.body) as StoredEvent }));

@@ -19,10 +19,15 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   load(): Promise<Snapshot | undefined> {
+    return Promise.resolve(this.latest());
+  }
+
+  /** The latest snapshot, read synchronously (for rebuilds inside a transaction). */
+  latest(): Snapshot | undefined {
     const row = this.db.prepare('SELECT data FROM snapshots ORDER BY id DESC LIMIT 1').get() as
       | { data: string }
       | undefined;
-    return Promise.resolve(row ? (JSON.parse(row.data) as Snapshot) : undefined);
+    return row ? (JSON.parse(row.data) as Snapshot) : undefined;
   }
 
   save(snapshot: Snapshot): Promise<void> {
