@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--only a,b] [--out file] [--runner dist|tsx] [--no-build]`
+ * `npm run bench [-- --quick | --tiny] [--only a,b] [--update] [--out file] [--runner dist|tsx] [--no-build]`
  *
  * Measures agentview against this machine's own ceilings, each as a ratio to
  * a baseline measured in the same run (machines here are shared and noisy;
@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunner, makeTmp, SIZES, type Context, type KeyResult, type Mode } from './lib/context.js';
 import { ROOT } from './lib/proc.js';
@@ -47,10 +47,12 @@ interface Args {
   out: string;
   runner: Runner;
   build: boolean;
+  /** Keep what an existing results file holds for suites not run now. */
+  update: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'full', only: undefined, out: join(ROOT, 'bench', 'results.json'), runner: 'dist', build: true };
+  const args: Args = { mode: 'full', only: undefined, out: join(ROOT, 'bench', 'results.json'), runner: 'dist', build: true, update: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.mode = 'quick';
@@ -60,7 +62,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--out') args.out = argv[++i]!;
     else if (a === '--runner') args.runner = argv[++i] === 'tsx' ? 'tsx' : 'dist';
     else if (a === '--no-build') args.build = false;
-    else throw new Error(`unknown argument ${a} (use --quick, --tiny, --only suite,…, --out file, --runner dist|tsx, --no-build)`);
+    else if (a === '--update') args.update = true;
+    else throw new Error(`unknown argument ${a} (use --quick, --tiny, --only suite,…, --update, --out file, --runner dist|tsx, --no-build)`);
   }
   for (const s of args.only ?? []) if (!(s in SUITES)) throw new Error(`unknown suite ${s} (${Object.keys(SUITES).join(', ')})`);
   return args;
@@ -96,6 +99,16 @@ async function main(): Promise<void> {
   const keys: Record<string, KeyResult> = {};
   const extras: Record<string, unknown> = {};
   const failures: Record<string, string> = {};
+  let previous: { meta?: { mode?: string; startedAt?: string } } | undefined;
+  if (args.update && existsSync(args.out)) {
+    // Re-measure some suites, keep the rest of an earlier run of the same mode.
+    const old = JSON.parse(readFileSync(args.out, 'utf8')) as { meta?: { mode?: string; startedAt?: string }; details?: Record<string, KeyResult>; extras?: Record<string, unknown> };
+    if (old.meta?.mode === args.mode) {
+      Object.assign(keys, old.details ?? {});
+      Object.assign(extras, old.extras ?? {});
+      previous = old;
+    }
+  }
   const sizes = SIZES[args.mode];
   const ctx: Context = {
     mode: args.mode,
@@ -129,6 +142,7 @@ async function main(): Promise<void> {
   const results = {
     ...flat,
     meta: {
+      ...(previous ? { updatedFrom: previous.meta?.startedAt, suitesRerun: args.only } : {}),
       mode: args.mode,
       runner: args.runner,
       startedAt: started.toISOString(),
