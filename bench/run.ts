@@ -158,7 +158,10 @@ async function main(): Promise<void> {
     failures,
   };
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
-  const md = `Mode \`${args.mode}\`, ${started.toISOString()}, Node ${process.version}, ${cpus().length} × ${results.meta.cpuModel}\n\n${table(keys)}\n`;
+  const when = previous
+    ? `${previous.meta?.startedAt ?? '?'} (${(args.only ?? []).join(', ')} re-measured at ${started.toISOString()})`
+    : started.toISOString();
+  const md = `Mode \`${args.mode}\`, ${when}, Node ${process.version}, ${cpus().length} × ${results.meta.cpuModel}\n\n${table(keys)}\n`;
   writeFileSync(args.out.replace(/\.json$/, '') + '.md', md);
   process.stdout.write(`\n${md}\n`);
   if (Object.keys(extras).length > 0) process.stdout.write(`extras: ${JSON.stringify(extras)}\n`);

@@ -11,7 +11,7 @@ const SIZE = { full: { agents: 1000, days: 31 }, quick: { agents: 1000, days: 31
 
 export async function run(ctx: Context): Promise<void> {
   const size = SIZE[ctx.mode];
-  const r = await benchHistory({ ...size, runs: ctx.mode === 'tiny' ? 1 : 5, log: (l) => ctx.log(`  ${l}`) });
+  const r = await benchHistory({ ...size, runs: ctx.mode === 'full' ? 5 : 1, log: (l) => ctx.log(`  ${l}`) });
   ctx.extra('history', {
     agents: r.agents,
     days: r.days,

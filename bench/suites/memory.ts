@@ -14,7 +14,7 @@ interface MemoryResult {
 export async function memorySuite(ctx: Context): Promise<void> {
   const runs: MemoryResult[] = [];
   // Heap figures after GC barely vary between runs; two runs catch an outlier.
-  for (let i = 0; i < Math.min(2, ctx.sizes.runs); i++) {
+  for (let i = 0; i < (ctx.mode === 'full' ? 2 : 1); i++) {
     const dataDir = tempDir('agentview-bench-mem-');
     try {
       const r = await runJson<MemoryResult>(
