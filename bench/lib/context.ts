@@ -28,7 +28,7 @@ export interface Sizes {
 
 export const SIZES: Record<Mode, Sizes> = {
   full: { durationS: 10, warmupS: 1, runs: 3, agents: 10_000, memoryAgents: 100_000, recoveryEvents: 1_000_000, recoveryAgents: 10_000, streamClients: 100, streamChanges: 60 },
-  quick: { durationS: 2, warmupS: 1, runs: 3, agents: 10_000, memoryAgents: 100_000, recoveryEvents: 200_000, recoveryAgents: 10_000, streamClients: 100, streamChanges: 20 },
+  quick: { durationS: 2, warmupS: 1, runs: 3, agents: 10_000, memoryAgents: 50_000, recoveryEvents: 200_000, recoveryAgents: 10_000, streamClients: 100, streamChanges: 20 },
   tiny: { durationS: 0.5, warmupS: 0, runs: 1, agents: 300, memoryAgents: 2_000, recoveryEvents: 5_000, recoveryAgents: 300, streamClients: 5, streamChanges: 5 },
 };
 

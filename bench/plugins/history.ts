@@ -7,7 +7,7 @@
 import { benchHistory } from '../history.js';
 import type { Context } from '../lib/context.js';
 
-const SIZE = { full: { agents: 1000, days: 31 }, quick: { agents: 1000, days: 31 }, tiny: { agents: 20, days: 3 } } as const;
+const SIZE = { full: { agents: 1000, days: 31 }, quick: { agents: 1000, days: 7 }, tiny: { agents: 20, days: 3 } } as const;
 
 export async function run(ctx: Context): Promise<void> {
   const size = SIZE[ctx.mode];
