@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.js', 'vitest.config.ts', 'dist/**', 'node_modules/**', 'web/dist/**', 'coverage/**', 'data/**'] },
+  { ignores: ['eslint.config.js', 'vitest.config.ts', 'dist/**', 'node_modules/**', 'web/dist/**', 'coverage/**', 'data/**', 'bench/tmp/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

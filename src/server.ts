@@ -91,6 +91,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     accounts: () => engine.accounts.size,
     snapshotPosition: () => engine.lastSnapshotPosition,
     streamClients: () => live?.hub.stats().clients ?? 0,
+    webhookBacklog: () => live?.webhooks.backlog() ?? 0,
   });
   let backupDir: string | undefined;
   if (stores.backup) {

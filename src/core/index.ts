@@ -6,6 +6,7 @@ export * from './query.js';
 export * from './record.js';
 export * from './snapshot.js';
 export * from './shard.js';
+export * from './page-cache.js';
 export * from './history.js';
 export * from './summary.js';
 export * from './live.js';

@@ -2,7 +2,7 @@
  * Agent Status queries (spec 1.1): which agents are listed, filters, sorting
  * and paging over an account's state, with "now" passed in.
  */
-import { compareIds } from './ids.js';
+import { compareIds, isNumericId } from './ids.js';
 import type { AgentStatus, ConnectionState } from './events.js';
 import {
   agentLoad,
@@ -101,61 +101,83 @@ function compareValues(x: KeyValue, y: KeyValue, desc: boolean): number {
   return desc ? -c : c;
 }
 
-/** Candidate agents: the smallest index union that every match must be in. */
-function candidates(acc: AccountState, f: AgentFilter): Iterable<AgentState> {
-  const options: Array<{ size: number; items: () => Iterable<AgentState> }> = [];
-  if (f.agentIds) {
-    const ids = f.agentIds;
-    options.push({
-      size: ids.length,
-      items: function* () {
-        const seen = new Set<string>();
-        for (const id of ids) {
-          if (seen.has(id)) continue;
-          seen.add(id);
-          const a = acc.agents.get(id);
-          if (a) yield a;
-        }
-      },
-    });
+/**
+ * Calls `visit` once for every candidate: the agents of the smallest index
+ * union every match must be in. Plain loops over the index sets (no
+ * generators, no de-duplication set): this runs for every uncached query.
+ */
+function forEachCandidate(acc: AccountState, f: AgentFilter, visit: (a: AgentState) => void): void {
+  const sizeOf = (index: Map<string, Set<AgentState>>, keys: readonly string[]) => {
+    let n = 0;
+    for (const k of keys) n += index.get(k)?.size ?? 0;
+    return n;
+  };
+  const statuses = f.statuses ?? (['ONLINE', 'AWAY', 'BACK_SOON', 'OFFLINE'] as const);
+  let best: 'status' | 'ids' | 'skills' | 'groups' = 'status';
+  let bestSize = 0;
+  for (const st of new Set(statuses)) bestSize += acc.byStatus.get(st)?.size ?? 0;
+  if (f.agentIds && f.agentIds.length < bestSize) {
+    best = 'ids';
+    bestSize = f.agentIds.length;
   }
-  const union = (index: Map<string, Set<AgentState>>, keys: readonly string[]) => {
-    const sets = [...new Set(keys)].map((k) => index.get(k)).filter((s): s is Set<AgentState> => s !== undefined);
-    return {
-      size: sets.reduce((n, s) => n + s.size, 0),
-      items: function* () {
-        if (sets.length === 1) {
-          yield* sets[0]!;
-          return;
-        }
-        const seen = new Set<AgentState>();
-        for (const s of sets) {
-          for (const a of s) {
-            if (!seen.has(a)) {
-              seen.add(a);
-              yield a;
+  if (f.skillIds) {
+    const n = sizeOf(acc.bySkill, f.skillIds);
+    if (n < bestSize) {
+      best = 'skills';
+      bestSize = n;
+    }
+  }
+  if (f.groupIds) {
+    const n = sizeOf(acc.byGroup, f.groupIds);
+    if (n < bestSize) best = 'groups';
+  }
+  switch (best) {
+    case 'ids': {
+      const seen = new Set<string>();
+      for (const id of f.agentIds!) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const a = acc.agents.get(id);
+        if (a) visit(a);
+      }
+      return;
+    }
+    case 'skills': {
+      // An agent is in the set of each of its skills: visit it only from the
+      // first filter skill it has, so the union needs no seen-set.
+      const order = new Map<string, number>();
+      for (const k of f.skillIds!) if (!order.has(k)) order.set(k, order.size);
+      for (const [k, i] of order) {
+        const set = acc.bySkill.get(k);
+        if (!set) continue;
+        for (const a of set) {
+          let first = true;
+          for (const s of a.skillIds) {
+            const j = order.get(s);
+            if (j !== undefined && j < i) {
+              first = false;
+              break;
             }
           }
+          if (first) visit(a);
         }
-      },
-    };
-  };
-  // Status sets are disjoint, so their union needs no de-duplication.
-  const statusSets = (f.statuses ?? (['ONLINE', 'AWAY', 'BACK_SOON', 'OFFLINE'] as const))
-    .filter((s, i, all) => all.indexOf(s) === i)
-    .map((s) => acc.byStatus.get(s))
-    .filter((s): s is Set<AgentState> => s !== undefined);
-  options.push({
-    size: statusSets.reduce((n, s) => n + s.size, 0),
-    items: function* () {
-      for (const s of statusSets) yield* s;
-    },
-  });
-  if (f.skillIds) options.push(union(acc.bySkill, f.skillIds));
-  if (f.groupIds) options.push(union(acc.byGroup, f.groupIds));
-  let best = options[0]!;
-  for (const o of options) if (o.size < best.size) best = o;
-  return best.items();
+      }
+      return;
+    }
+    // Status and group sets are disjoint (one status, one group per agent).
+    case 'groups':
+      for (const k of new Set(f.groupIds)) {
+        const set = acc.byGroup.get(k);
+        if (set) for (const a of set) visit(a);
+      }
+      return;
+    case 'status':
+      for (const k of new Set(statuses)) {
+        const set = acc.byStatus.get(k);
+        if (set) for (const a of set) visit(a);
+      }
+      return;
+  }
 }
 
 /** Every listed agent of the account that matches the filter, unordered. */
@@ -165,17 +187,28 @@ export function matchAgents(acc: AccountState, f: AgentFilter, now: number): Age
   const skills = f.skillIds ? new Set(f.skillIds) : undefined;
   const groups = f.groupIds ? new Set(f.groupIds) : undefined;
   const conns = f.connectionStates ? new Set(f.connectionStates) : undefined;
+  const presence = f.presence;
+  const from = f.from;
   const out: AgentState[] = [];
-  for (const a of candidates(acc, f)) {
-    if (!isListed(a, f.from)) continue;
-    if (statuses && !statuses.has(a.status)) continue;
-    if (ids && !ids.has(a.id)) continue;
-    if (groups && !groups.has(a.groupId)) continue;
-    if (f.presence !== undefined && a.present !== f.presence) continue;
-    if (skills && !a.skillIds.some((s) => skills.has(s))) continue;
-    if (conns && !conns.has(connectionState(acc, a, now))) continue;
+  forEachCandidate(acc, f, (a) => {
+    if (!isListed(a, from)) return;
+    if (statuses && !statuses.has(a.status)) return;
+    if (ids && !ids.has(a.id)) return;
+    if (groups && !groups.has(a.groupId)) return;
+    if (presence !== undefined && a.present !== presence) return;
+    if (skills) {
+      let any = false;
+      for (const s of a.skillIds) {
+        if (skills.has(s)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) return;
+    }
+    if (conns && !conns.has(connectionState(acc, a, now))) return;
     out.push(a);
-  }
+  });
   return out;
 }
 
@@ -224,6 +257,54 @@ export interface StatusPage {
   agents: AgentState[];
 }
 
+/**
+ * The `[offset, offset + limit)` slice of `matches` in sort order. Sort keys
+ * and the agentId tie-breaker are computed once per agent (not once per
+ * comparison), then positions are compared; same order as `comparator`.
+ */
+export function sortedPage(
+  acc: AccountState,
+  matches: readonly AgentState[],
+  sort: readonly SortKey[],
+  offset: number,
+  limit: number,
+  now: number,
+): AgentState[] {
+  const n = matches.length;
+  if (offset >= n) return [];
+  const keys = sort.map((k) => {
+    const col = new Array<KeyValue>(n);
+    for (let i = 0; i < n; i++) col[i] = keyOf(acc, matches[i]!, k.field, now);
+    return col;
+  });
+  const desc = sort.map((k) => k.desc);
+  const byId = sort.map((k) => k.field === 'agentId');
+  // compareIds, decorated: whether each id is an integer is tested once.
+  const numeric = new Uint8Array(n);
+  for (let i = 0; i < n; i++) numeric[i] = isNumericId(matches[i]!.id) ? 1 : 0;
+  const compareId = (i: number, j: number): number => {
+    const a = matches[i]!.id;
+    const b = matches[j]!.id;
+    if (a === b) return 0;
+    const an = numeric[i] === 1;
+    const bn = numeric[j] === 1;
+    if (an && bn) return compareIds(a, b);
+    if (an) return -1;
+    if (bn) return 1;
+    return a < b ? -1 : 1;
+  };
+  const cmp = (i: number, j: number): number => {
+    for (let k = 0; k < keys.length; k++) {
+      const c = byId[k] ? (desc[k] ? -compareId(i, j) : compareId(i, j)) : compareValues(keys[k]![i], keys[k]![j], desc[k]!);
+      if (c !== 0) return c;
+    }
+    return compareId(i, j);
+  };
+  const positions = new Array<number>(n);
+  for (let i = 0; i < n; i++) positions[i] = i;
+  return pageOf(positions, cmp, offset, limit).map((i) => matches[i]!);
+}
+
 /** Agent Status: filter, sort and page. */
 export function queryAgents(
   acc: AccountState,
@@ -234,7 +315,7 @@ export function queryAgents(
   now: number,
 ): StatusPage {
   const matches = matchAgents(acc, f, now);
-  return { count: matches.length, agents: pageOf(matches, comparator(acc, sort, now), offset, limit) };
+  return { count: matches.length, agents: sortedPage(acc, matches, sort, offset, limit, now) };
 }
 
 /** Parses `start:desc,load:asc`; returns an error message naming the bad part. */

@@ -92,6 +92,13 @@ export class WebhookService {
     private readonly logger?: Logger,
   ) {}
 
+  /** Messages not yet delivered (approximate between outbox reads), for the backlog gauge. */
+  backlog(): number {
+    let n = this.pending.length;
+    for (const h of this.hooks.values()) n += h.pendingApprox;
+    return n;
+  }
+
   /**
    * Loads registrations and starts listening to the engine. Call before the
    * engine starts, so changes replayed after the last enqueued position are

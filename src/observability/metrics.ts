@@ -78,11 +78,15 @@ export const streamClients = new Gauge({
   },
 });
 
-/** Webhook deliveries waiting to be sent; set by the webhook component. */
+/** Webhook deliveries waiting to be sent; read from the bound source at scrape time. */
 export const webhookBacklog = new Gauge({
   name: 'agentview_webhook_backlog',
   help: 'Webhook deliveries queued and not yet delivered',
   registers: [registry],
+  collect() {
+    const n = source?.webhookBacklog?.();
+    if (n !== undefined) this.set(n);
+  },
 });
 
 export const snapshotDuration = new Histogram({
@@ -103,6 +107,8 @@ export interface ViewSource {
   snapshotPosition(): number;
   /** Open SSE streams, when the live component runs. */
   streamClients?(): number;
+  /** Undelivered webhook messages, when the live component runs. */
+  webhookBacklog?(): number;
 }
 
 let source: ViewSource | undefined;

@@ -128,6 +128,33 @@ describe('webhooks', () => {
     expect(list.body.webhooks[0].lastSuccessAt).toBeTypeOf('number');
   });
 
+  it('reports undelivered messages in the agentview_webhook_backlog gauge until the receiver recovers', async () => {
+    const s = await server();
+    const r = await receiver();
+    let down = true;
+    r.respond = () => ({ status: down ? 500 : 200 });
+    await s.call('POST', '/api/account/acme/admin/webhooks', { url: `${r.url}/hook`, secret: SECRET });
+    await ingest(s, 'acme', [
+      { type: 'agent.loggedIn', agentId: '1' },
+      { type: 'agent.loggedIn', agentId: '2' },
+    ]);
+    const backlog = async () => {
+      const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${s.token}` } })).text();
+      const m = /^agentview_webhook_backlog (\d+)$/m.exec(text);
+      return m ? Number(m[1]) : NaN;
+    };
+    await r.until(() => r.received.length >= 2);
+    expect(await backlog()).toBeGreaterThan(0);
+    down = false;
+    await r.until(() => r.events.length >= 2);
+    let n = await backlog();
+    for (let i = 0; i < 100 && n !== 0; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      n = await backlog();
+    }
+    expect(n).toBe(0);
+  });
+
   it('gives up on a receiver that does not answer in time, and retries', async () => {
     const s = await server({ AGENTVIEW_WEBHOOK_TIMEOUT_MS: '300' });
     const r = await receiver();
